@@ -1,0 +1,2 @@
+//! Local simulator of the VeriTrans4G Unified API sandbox.
+#![forbid(unsafe_code)]
