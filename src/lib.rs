@@ -6,6 +6,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dedupe;
+pub mod idempotency;
 pub mod secret;
 
 pub use secret::Secret;
