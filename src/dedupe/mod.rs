@@ -7,6 +7,9 @@
 
 use std::time::{Duration, SystemTime};
 
+mod memory;
+pub use memory::InMemoryDeduper;
+
 /// Whether a webhook id was seen before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seen {

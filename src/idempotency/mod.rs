@@ -13,6 +13,11 @@ use std::time::{Duration, SystemTime};
 
 use crate::Command;
 
+mod key;
+mod memory;
+pub use key::*;
+pub use memory::InMemoryStore;
+
 /// How long the Unified API honours an idempotency key.
 pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
