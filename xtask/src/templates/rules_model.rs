@@ -347,6 +347,8 @@ pub enum Check {
     MinValue(u64),
     /// The value (a digit string) is at most this number.
     MaxValue(u64),
+    /// At least this many characters (from the spec's `pattern`, e.g. `+` or `{14}`).
+    MinChars(u32),
     /// At most this many UTF-8 bytes.
     MaxBytes(u32),
     /// At most this many characters (Unicode scalar values).
