@@ -8,6 +8,7 @@
 
 pub mod dedupe;
 pub mod idempotency;
+pub mod result_code;
 pub mod secret;
 
 pub use secret::Secret;
