@@ -9,7 +9,9 @@
 pub mod dedupe;
 pub mod idempotency;
 pub mod result_code;
+pub mod redirect;
 pub mod secret;
+pub mod webhook;
 
 pub use secret::Secret;
 /// The generated layer: request/response types, the raw progenitor client and
