@@ -1,2 +1,52 @@
+//! `vt4g` — the command-line tool of the vt4g library (issue 9).
+//!
+//! Validate payloads per provider, verify webhooks and redirects, call the Unified API, run the
+//! local simulator, print request JSON Schemas. Machine output is exactly one JSON document on
+//! stdout; human messages go to stderr; exit codes 0 ok, 1 invalid/rejected/API failure,
+//! 2 usage error, 3 transport failure. Secrets come from `VT_TOKEN`, `VT_MERCHANT_CCID`,
+//! `VT_MERCHANT_KEY` and are never printed.
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod args;
+mod cmd;
+mod io;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Cmd, RedirectCmd, SandboxCmd, WebhookCmd};
+use crate::io::{Credentials, Exit, Failure, Outcome};
+
+fn main() -> ExitCode {
+    // clap exits 2 on usage errors and 0 on --help/--version by itself.
+    let cli = Cli::parse();
+    let creds = Credentials::resolve(cli.creds.token, cli.creds.ccid, cli.creds.key);
+    let pretty = cli.pretty;
+    let result = run(cli.command, &creds);
+    match result {
+        Ok(outcome) => {
+            if let Err(e) = io::print_document(&outcome.document, pretty) {
+                eprintln!("vt4g: cannot write to stdout: {e}");
+                return ExitCode::from(Exit::Usage as u8);
+            }
+            ExitCode::from(outcome.exit as u8)
+        }
+        Err(failure) => {
+            eprintln!("vt4g: {}", failure.message);
+            ExitCode::from(failure.exit as u8)
+        }
+    }
+}
+
+fn run(command: Cmd, creds: &Credentials) -> Result<Outcome, Failure> {
+    match command {
+        Cmd::Validate(a) => cmd::validate::run(a),
+        Cmd::Webhook(WebhookCmd::Verify(a)) => cmd::webhook::verify(a, creds),
+        Cmd::Webhook(WebhookCmd::DetectScheme(a)) => cmd::webhook::detect(a, creds),
+        Cmd::Redirect(RedirectCmd::Verify(a)) => cmd::redirect::verify(a, creds),
+        Cmd::Sandbox(SandboxCmd::Serve(a)) => cmd::sandbox::serve(a, creds),
+        Cmd::Call(a) => cmd::call::run(a, creds),
+        Cmd::Schema(a) => cmd::schema::run(a),
+    }
+}

@@ -1,0 +1,454 @@
+//! The command-line interface: every subcommand, its options, help text and examples.
+//!
+//! The interface is a contract (issue 9): scripts depend on the names, the single JSON
+//! document on stdout, and the exit codes below.
+
+use std::path::PathBuf;
+
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use vt4g::{Command, PayType};
+
+const TOP_AFTER_HELP: &str = "\
+Secrets come from the environment:
+  VT_TOKEN           bearer token (call; sandbox serve)
+  VT_MERCHANT_CCID   merchant CCID (webhook verify, redirect verify; sandbox serve)
+  VT_MERCHANT_KEY    merchant authentication key (webhook verify, redirect verify; sandbox serve)
+The flags --token, --ccid and --key override them. They are UNSAFE on shared hosts:
+command-line arguments are visible to every user in process listings (ps, /proc).
+No subcommand ever prints a secret.
+
+Output: machine output is exactly one JSON document on stdout; human messages go to stderr.
+
+Exit codes:
+  0  ok / valid
+  1  invalid payload, rejected signature, or an API failure result
+  2  usage error (bad arguments, unreadable input file, missing credentials)
+  3  transport failure (the API could not be reached or did not answer)
+
+Examples:
+  vt4g validate pay --mode live order.json
+  vt4g webhook verify --header \"$HMAC_HEADER\" --webhook-id \"$WEBHOOK_ID\" body.json
+  vt4g redirect verify --expect-payment-id order-42 \"https://shop.example/done?status=success&...\"
+  vt4g sandbox serve --addr 127.0.0.1:0
+  vt4g call pay --base-url http://127.0.0.1:8080/fep/command order.json
+  vt4g schema pay --pay-type au";
+
+/// `vt4g` — validate payloads, verify webhooks and redirects, call the VeriTrans4G Unified API,
+/// and run the local sandbox simulator.
+#[derive(Debug, Parser)]
+#[command(name = "vt4g", version, about, long_about = None, after_help = TOP_AFTER_HELP)]
+pub struct Cli {
+    /// Credentials (global: may be given before or after the subcommand).
+    #[command(flatten)]
+    pub creds: CredentialArgs,
+
+    /// Pretty-print the JSON document on stdout (default: one compact line).
+    #[arg(long, global = true)]
+    pub pretty: bool,
+
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+/// Secret overrides. The environment variables are the safe way to pass them.
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// Bearer token; overrides VT_TOKEN. UNSAFE on shared hosts (visible in process listings).
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// Merchant CCID; overrides VT_MERCHANT_CCID. UNSAFE on shared hosts (visible in process
+    /// listings).
+    #[arg(long, global = true, value_name = "CCID")]
+    pub ccid: Option<String>,
+
+    /// Merchant authentication key; overrides VT_MERCHANT_KEY. UNSAFE on shared hosts (visible
+    /// in process listings).
+    #[arg(long, global = true, value_name = "KEY")]
+    pub key: Option<String>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Validate a request body against the reference's per-provider limits.
+    #[command(after_help = VALIDATE_AFTER_HELP)]
+    Validate(ValidateArgs),
+
+    /// Verify a received webhook (X-VT-Content-hmac), or find which signing scheme verifies it.
+    #[command(subcommand)]
+    Webhook(WebhookCmd),
+
+    /// Verify the query of a redirect back from the Unified API (vAuthInfo / authParams).
+    #[command(subcommand)]
+    Redirect(RedirectCmd),
+
+    /// Run the local Unified API simulator.
+    #[command(subcommand)]
+    Sandbox(SandboxCmd),
+
+    /// Validate a request body, send it to the API (with retries) and print the response.
+    #[command(after_help = CALL_AFTER_HELP)]
+    Call(CallArgs),
+
+    /// Print the JSON Schema (draft-07) of a command's request body, with a provider's limits.
+    #[command(after_help = SCHEMA_AFTER_HELP)]
+    Schema(SchemaArgs),
+}
+
+const VALIDATE_AFTER_HELP: &str = "\
+Output: {\"valid\": bool, \"violations\": [{\"path\", \"provider\", \"rule\", \"limit\", \"actual\",
+\"severity\", \"message\"}]}. Warnings alone leave \"valid\" true.
+Input that is not JSON is an invalid payload, not a usage error: exit 1 with one violation at
+path \"\" (rule \"json\").
+
+Exit codes: 0 valid, 1 invalid, 2 usage error.
+
+Examples:
+  vt4g validate pay --mode live order.json
+  cat capture.json | vt4g validate capture --pay-type rakuten -
+  vt4g validate pay --strict --pretty order.json";
+
+/// `vt4g validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The API command whose request body is validated.
+    #[arg(value_name = "COMMAND")]
+    pub command: CommandArg,
+
+    /// The request mode the body is meant for (`control.requestMode`).
+    #[arg(long, value_enum, default_value_t = ModeArg::Live)]
+    pub mode: ModeArg,
+
+    /// Treat provider-specific soft limits as errors (and unknown fields as errors).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// The provider, for commands whose body does not carry `order.payType`
+    /// (capture, cancel, ... address an order by paymentId).
+    #[arg(long, value_name = "P")]
+    pub pay_type: Option<PayTypeArg>,
+
+    /// The request body (JSON); `-` or absent reads stdin.
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+}
+
+/// `vt4g webhook ...`.
+#[derive(Debug, Subcommand)]
+pub enum WebhookCmd {
+    /// Verify a webhook body against its X-VT-Content-hmac header.
+    #[command(after_help = WEBHOOK_VERIFY_AFTER_HELP)]
+    Verify(WebhookVerifyArgs),
+
+    /// Report which signing schemes verify a captured webhook.
+    #[command(after_help = WEBHOOK_DETECT_AFTER_HELP)]
+    DetectScheme(WebhookDetectArgs),
+}
+
+const WEBHOOK_VERIFY_AFTER_HELP: &str = "\
+Needs VT_MERCHANT_CCID and VT_MERCHANT_KEY (or --ccid/--key, unsafe on shared hosts).
+The body is read as raw bytes and verified exactly as received (never re-serialized).
+
+Schemes (the reference does not say which bytes key the HMAC):
+  literal   HMAC-SHA512 keyed with the key's bytes over CCID || body || key (default)
+  hex-key   the same message, keyed with the hex-decoded key
+  mdk-body  HMAC-SHA512 keyed with the hex-decoded key over the body alone
+Use `vt4g webhook detect-scheme` once on a real sandbox webhook to settle which one applies.
+
+Output: {\"valid\": true, \"scheme\", \"command\", \"paymentId\", \"resultCode\", \"webhookId\"}
+     or {\"valid\": false, \"reason\"}.
+Exit codes: 0 valid, 1 rejected, 2 usage error.
+
+Example:
+  vt4g webhook verify \\
+    --header 'h=HmacSHA512;s=MyCcid;v=915dd44f...' \\
+    --webhook-id 01HG79DYJS6MJBN8BRS0HAQ38X body.json";
+
+/// `vt4g webhook verify`.
+#[derive(Debug, Args)]
+pub struct WebhookVerifyArgs {
+    /// The X-VT-Content-hmac header value (`h=HmacSHA512;s={CCID};v={hex}`).
+    #[arg(long, value_name = "VALUE")]
+    pub header: String,
+
+    /// The signing scheme.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Literal)]
+    pub scheme: SchemeArg,
+
+    /// The X-VT-webhook-id header value (echoed back; used for redelivery dedupe).
+    #[arg(long, value_name = "ID")]
+    pub webhook_id: Option<String>,
+
+    /// The raw webhook body; `-` or absent reads stdin.
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+}
+
+const WEBHOOK_DETECT_AFTER_HELP: &str = "\
+Needs VT_MERCHANT_CCID and VT_MERCHANT_KEY (or --ccid/--key, unsafe on shared hosts).
+
+Output: {\"matches\": [scheme names]}; exit 1 when no scheme verifies the body.
+
+Example:
+  vt4g webhook detect-scheme --header 'h=HmacSHA512;s=MyCcid;v=915dd44f...' captured-body.json";
+
+/// `vt4g webhook detect-scheme`.
+#[derive(Debug, Args)]
+pub struct WebhookDetectArgs {
+    /// The X-VT-Content-hmac header value.
+    #[arg(long, value_name = "VALUE")]
+    pub header: String,
+
+    /// The raw webhook body; `-` or absent reads stdin.
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+}
+
+/// `vt4g redirect ...`.
+#[derive(Debug, Subcommand)]
+pub enum RedirectCmd {
+    /// Verify a redirect URL or query string.
+    #[command(after_help = REDIRECT_VERIFY_AFTER_HELP)]
+    Verify(RedirectVerifyArgs),
+}
+
+const REDIRECT_VERIFY_AFTER_HELP: &str = "\
+Needs VT_MERCHANT_CCID and VT_MERCHANT_KEY (or --ccid/--key, unsafe on shared hosts).
+
+The reference warns that the signature alone cannot detect a whole redirect of an old
+successful order being replayed: always pass --expect-payment-id with the paymentId you sent.
+Without it the signature is still verified, the output carries \"paymentIdChecked\": false and a
+warning goes to stderr.
+
+Output: {\"valid\": true, \"status\", \"actionCode\", \"resultCode\", \"command\", \"paymentId\",
+\"fepOrderId\", \"fepReferenceId\", \"merchantRequestKey1\", \"merchantRequestKey2\",
+\"paymentIdChecked\"} or {\"valid\": false, \"reason\"}.
+Exit codes: 0 valid, 1 rejected, 2 usage error.
+
+Examples:
+  vt4g redirect verify --expect-payment-id order-42 \\
+    'https://shop.example/done?status=success&resultCode=UA-000-001&paymentId=order-42&...'
+  vt4g redirect verify --expect-payment-id order-42 'status=success&...&vAuthInfo=...&authParams=...'";
+
+/// `vt4g redirect verify`.
+#[derive(Debug, Args)]
+pub struct RedirectVerifyArgs {
+    /// The paymentId your payment request used; any other is rejected (replay protection).
+    #[arg(long, value_name = "ID")]
+    pub expect_payment_id: Option<String>,
+
+    /// The full redirect URL, or its query string (with or without the leading `?`).
+    #[arg(value_name = "URL_OR_QUERY")]
+    pub url_or_query: String,
+}
+
+/// `vt4g sandbox ...`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxCmd {
+    /// Serve the simulator until SIGINT or SIGTERM.
+    #[command(after_help = SANDBOX_SERVE_AFTER_HELP)]
+    Serve(SandboxServeArgs),
+}
+
+const SANDBOX_SERVE_AFTER_HELP: &str = "\
+The first line on stdout is exactly `listening on http://HOST:PORT`; the API's server URL is
+then http://HOST:PORT/fep/command. Serves until SIGINT or SIGTERM, then exits 0.
+
+Credentials: VT_TOKEN, VT_MERCHANT_CCID and VT_MERCHANT_KEY (or --token/--ccid/--key) set the
+token the simulator accepts and the CCID/key it signs webhooks and redirects with. Any that is
+unset falls back to a fixed, public test value (not a secret, documented here):
+  token  vt4g-sandbox-token
+  CCID   vt4g-sandbox-ccid
+  key    vt4g-sandbox-key
+A note naming the variables that fell back goes to stderr; values are never printed.
+
+Example:
+  VT_TOKEN=t VT_MERCHANT_CCID=c VT_MERCHANT_KEY=k vt4g sandbox serve --addr 127.0.0.1:0 --fault-rate 0.1 --seed 7";
+
+/// `vt4g sandbox serve`.
+#[derive(Debug, Args)]
+pub struct SandboxServeArgs {
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:0")]
+    pub addr: std::net::SocketAddr,
+
+    /// Probability (0.0..=1.0) that a request gets an injected fault.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_probability)]
+    pub fault_rate: f64,
+
+    /// Seed of the fault-injection random generator (for reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+const CALL_AFTER_HELP: &str = "\
+Needs VT_TOKEN (or --token, unsafe on shared hosts).
+
+The body is validated first (for the request mode the target implies: --env live → live,
+--env sandbox → sandbox, --base-url → sandbox unless --mode live); on violations the
+validation report is printed and nothing is sent (exit 1). Then the request is sent with the
+client's retries under one idempotency key (--idempotency-key, or a fresh UUIDv4) and the
+response JSON is printed.
+
+Exit codes: 0 success result; 1 validation failure or an API failure result (the response
+JSON is still printed); 2 usage error; 3 transport failure, printed as
+{\"error\": ..., \"idempotencyKey\": ...} so that a script can resume with the same key.
+
+Examples:
+  vt4g call pay --base-url http://127.0.0.1:8080/fep/command order.json
+  vt4g call capture --env sandbox --idempotency-key 29eb1743-b37c-d7c4-badb-7bc4056d9a98 capture.json";
+
+/// `vt4g call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The API command to call.
+    #[arg(value_name = "COMMAND")]
+    pub command: CommandArg,
+
+    /// The VeriTrans environment to call.
+    #[arg(
+        long = "env",
+        value_enum,
+        conflicts_with = "base_url",
+        value_name = "ENV"
+    )]
+    pub environment: Option<EnvArg>,
+
+    /// A custom server URL as in the spec, e.g. http://127.0.0.1:PORT/fep/command.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<url::Url>,
+
+    /// Request mode with --base-url (default sandbox); must agree with --env when both given.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+
+    /// The X-VT-Idempotency-Key (default: a fresh UUIDv4, printed in the output on failure).
+    #[arg(long, value_name = "K")]
+    pub idempotency_key: Option<String>,
+
+    /// The provider, for commands whose body does not carry `order.payType`.
+    #[arg(long, value_name = "P")]
+    pub pay_type: Option<PayTypeArg>,
+
+    /// The request body (JSON); `-` or absent reads stdin.
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+}
+
+const SCHEMA_AFTER_HELP: &str = "\
+The schema (JSON Schema draft-07) is derived from the generated request types. With
+--pay-type, that provider's limits are applied: maxLength is the smaller of the spec's and the
+provider's character limit (byte limits are noted in the description), digit patterns such as
+^[0-9]{1,7}$, fields required for that provider, and fields it does not support removed.
+
+Examples:
+  vt4g schema pay
+  vt4g schema pay --pay-type au --pretty > pay-au.schema.json";
+
+/// `vt4g schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The API command whose request body is described.
+    #[arg(value_name = "COMMAND")]
+    pub command: CommandArg,
+
+    /// Apply this provider's limits.
+    #[arg(long, value_name = "P")]
+    pub pay_type: Option<PayTypeArg>,
+}
+
+/// A command name (`updateOrder`; `update_order` is accepted too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandArg(pub Command);
+
+const COMMAND_ARGS: [CommandArg; 8] = [
+    CommandArg(Command::Pay),
+    CommandArg(Command::Subscribe),
+    CommandArg(Command::UpdateOrder),
+    CommandArg(Command::Capture),
+    CommandArg(Command::Cancel),
+    CommandArg(Command::Charge),
+    CommandArg(Command::Terminate),
+    CommandArg(Command::GetTransactionResult),
+];
+
+impl ValueEnum for CommandArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &COMMAND_ARGS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let mut value = PossibleValue::new(self.0.as_str());
+        if let Some(alias) = self.0.notification_name() {
+            if alias != self.0.as_str() {
+                value = value.alias(alias);
+            }
+        }
+        Some(value)
+    }
+}
+
+/// A provider (`order.payType` wire value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayTypeArg(pub PayType);
+
+const PAY_TYPE_ARGS: [PayTypeArg; 5] = [
+    PayTypeArg(PayType::Paypay),
+    PayTypeArg(PayType::Rakuten),
+    PayTypeArg(PayType::Docomo),
+    PayTypeArg(PayType::Au),
+    PayTypeArg(PayType::Merpay),
+];
+
+impl ValueEnum for PayTypeArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &PAY_TYPE_ARGS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.as_str()))
+    }
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// `requestMode` absent or `live`.
+    Live,
+    /// `requestMode` = `sandbox`.
+    Sandbox,
+}
+
+/// `--env`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvArg {
+    /// https://api.sandbox.unified.veritrans.jp/fep/command, request mode sandbox.
+    Sandbox,
+    /// https://api.unified.veritrans.jp/fep/command, request mode live.
+    Live,
+}
+
+/// `--scheme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemeArg {
+    /// HMAC-SHA512 keyed with the key's bytes over CCID || body || key.
+    Literal,
+    /// HMAC-SHA512 keyed with the hex-decoded key over CCID || body || key.
+    HexKey,
+    /// HMAC-SHA512 keyed with the hex-decoded key over the body alone.
+    MdkBody,
+}
+
+fn parse_probability(s: &str) -> Result<f64, String> {
+    let p: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number between 0 and 1"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("`{s}` is not between 0 and 1"))
+    }
+}
