@@ -1,0 +1,12 @@
+//! Maintainer tasks for the vt4g workspace: `cargo xtask codegen [--check]` and
+//! `cargo xtask spec-diff OLD NEW [--json]`.
+//!
+//! The binary (`src/main.rs`) is a thin command-line layer over this library so that
+//! the integration tests in `xtask/tests/` can drive the same code.
+#![forbid(unsafe_code)]
+
+pub mod codegen;
+pub mod leniency;
+pub mod result_codes;
+pub mod rules;
+pub mod spec;
