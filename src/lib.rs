@@ -8,6 +8,8 @@
 
 pub mod dedupe;
 pub mod idempotency;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod result_code;
 pub mod redirect;
 pub mod secret;

@@ -9,6 +9,10 @@ use std::time::{Duration, SystemTime};
 
 mod memory;
 pub use memory::InMemoryDeduper;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresDeduper;
 
 /// Whether a webhook id was seen before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,6 +17,10 @@ mod key;
 mod memory;
 pub use key::*;
 pub use memory::InMemoryStore;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 
 /// How long the Unified API honours an idempotency key.
 pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);

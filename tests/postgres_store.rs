@@ -1,0 +1,231 @@
+//! The conformance suite on the PostgreSQL backends, plus Postgres-only checks
+//! (migrations, purge, isolation by schema and prefix, error hygiene).
+//!
+//! Needs the PostgreSQL named by `VT4G_TEST_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`); fails, never skips, when it is
+//! unreachable. Each test works in its own schema `vt4g_test_<random>` and drops it.
+#![cfg(feature = "postgres")]
+
+mod store_suite;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use vt4g::dedupe::{PostgresDeduper, Seen, WebhookDeduper};
+use vt4g::idempotency::{IdempotencyStore, PostgresStore, StoreError, KEY_LIFETIME};
+use vt4g::postgres::{self, Pool, PostgresConfig, MIGRATIONS};
+
+fn database_url() -> String {
+    std::env::var("VT4G_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Drops the test's schema.
+struct SchemaGuard {
+    pool: Pool,
+    schema: String,
+}
+
+impl SchemaGuard {
+    async fn cleanup(self) {
+        let client = self.pool.get().await.expect("connection for cleanup");
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema))
+            .await
+            .expect("drop test schema");
+    }
+}
+
+async fn fresh(prefix: &str) -> (Pool, PostgresConfig, SchemaGuard) {
+    let schema = format!("vt4g_test_{}", uuid::Uuid::new_v4().simple());
+    let pool = postgres::pool(&database_url(), 8).expect("pool");
+    let cfg = PostgresConfig::default()
+        .with_schema(&schema)
+        .unwrap()
+        .with_table_prefix(prefix)
+        .unwrap();
+    let applied = postgres::migrate(&pool, &cfg)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {} unusable: {e}", database_url()));
+    assert_eq!(applied, MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>());
+    let guard = SchemaGuard {
+        pool: pool.clone(),
+        schema,
+    };
+    (pool, cfg, guard)
+}
+
+async fn pg_store() -> (Arc<PostgresStore>, SchemaGuard) {
+    let (pool, cfg, guard) = fresh("vt4g_").await;
+    (Arc::new(PostgresStore::new(pool, cfg)), guard)
+}
+
+async fn pg_dedupe() -> (Arc<PostgresDeduper>, SchemaGuard) {
+    let (pool, cfg, guard) = fresh("vt4g_").await;
+    (Arc::new(PostgresDeduper::new(pool, cfg)), guard)
+}
+
+conformance_tests!(store: pg_store(), dedupe: pg_dedupe());
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_is_idempotent_and_records_versions() {
+    let (pool, cfg, guard) = fresh("").await;
+    assert!(postgres::migrate(&pool, &cfg).await.unwrap().is_empty());
+    // Concurrent boots of several replicas: the advisory lock serialises them.
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (pool, cfg) = (pool.clone(), cfg.clone());
+        tasks.push(tokio::spawn(async move { postgres::migrate(&pool, &cfg).await }));
+    }
+    for t in tasks {
+        assert!(t.await.unwrap().unwrap().is_empty());
+    }
+    let client = pool.get().await.unwrap();
+    let rows = client
+        .query(
+            &format!("SELECT version FROM {} ORDER BY version", cfg.table("schema_migrations")),
+            &[],
+        )
+        .await
+        .unwrap();
+    let versions: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(versions, vec![1, 2]);
+    drop(client);
+    guard.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_migration_is_reported() {
+    let (pool, cfg, guard) = fresh("vt4g_").await;
+    let client = pool.get().await.unwrap();
+    client
+        .execute(
+            &format!("UPDATE {} SET checksum = checksum + 1 WHERE version = 1", cfg.table("schema_migrations")),
+            &[],
+        )
+        .await
+        .unwrap();
+    drop(client);
+    let err = postgres::migrate(&pool, &cfg).await.unwrap_err();
+    assert!(err.to_string().contains("migration 1"), "{err}");
+    guard.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_migration_concurrently_from_many_replicas() {
+    let schema = format!("vt4g_test_{}", uuid::Uuid::new_v4().simple());
+    let pool = postgres::pool(&database_url(), 8).unwrap();
+    let cfg = PostgresConfig::default().with_schema(&schema).unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (pool, cfg) = (pool.clone(), cfg.clone());
+        tasks.push(tokio::spawn(async move { postgres::migrate(&pool, &cfg).await }));
+    }
+    let mut applied = Vec::new();
+    let mut errors = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(v) => applied.extend(v),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    let guard = SchemaGuard { pool, schema };
+    guard.cleanup().await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(applied, vec![1, 2], "each version applied exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefixes_isolate_tables_in_one_schema() {
+    let (pool, cfg_a, guard) = fresh("a_").await;
+    let cfg_b = cfg_a.clone().with_table_prefix("b_").unwrap();
+    postgres::migrate(&pool, &cfg_b).await.unwrap();
+    let a = PostgresStore::new(pool.clone(), cfg_a);
+    let b = PostgresStore::new(pool.clone(), cfg_b);
+    let now = store_suite::t0();
+    let lease = Duration::from_secs(30);
+    a.begin(store_suite::proposal("s", "ka", now), now, lease).await.unwrap();
+    assert!(b.get("s").await.unwrap().is_none());
+    b.begin(store_suite::proposal("s", "kb", now), now, lease).await.unwrap();
+    assert_eq!(a.get("s").await.unwrap().unwrap().key, "ka");
+    assert_eq!(b.get("s").await.unwrap().unwrap().key, "kb");
+    guard.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_two_pools_share_one_ledger() {
+    // Two "replicas": separate pools, same table.
+    let (pool, cfg, guard) = fresh("vt4g_").await;
+    let other_pool = postgres::pool(&database_url(), 4).unwrap();
+    let r1 = PostgresStore::new(pool, cfg.clone());
+    let r2 = PostgresStore::new(other_pool, cfg);
+    let now = store_suite::t0();
+    let lease = Duration::from_secs(30);
+    let got = r1.begin(store_suite::proposal("x/capture", "k1", now), now, lease).await.unwrap();
+    assert!(matches!(got, vt4g::idempotency::Begin::Started(_)));
+    let got = r2.begin(store_suite::proposal("x/capture", "k2", now), now, lease).await.unwrap();
+    assert!(matches!(got, vt4g::idempotency::Begin::InFlightElsewhere(ref r) if r.key == "k1"));
+    guard.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purge_deletes_only_rows_older_than_retain_and_24h() {
+    let (pool, cfg, guard) = fresh("vt4g_").await;
+    let s = PostgresStore::new(pool, cfg);
+    let t0 = store_suite::t0();
+    let lease = Duration::from_secs(5);
+    s.begin(store_suite::proposal("old", "k1", t0), t0, lease).await.unwrap();
+    let t1 = t0 + Duration::from_secs(3 * 24 * 3600);
+    s.begin(store_suite::proposal("new", "k2", t1), t1, lease).await.unwrap();
+    let at = t1 + KEY_LIFETIME - Duration::from_secs(1);
+    assert_eq!(s.purge_expired(at, Duration::from_secs(1)).await.unwrap(), 1);
+    assert!(s.get("old").await.unwrap().is_none());
+    assert!(s.get("new").await.unwrap().is_some());
+    let at = t1 + KEY_LIFETIME + Duration::from_secs(1);
+    assert_eq!(s.purge_expired(at, Duration::from_secs(1)).await.unwrap(), 1);
+    assert!(s.get("new").await.unwrap().is_none());
+    guard.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_errors_carry_no_body_or_password() {
+    // A store whose tables were never created: every call fails with a clean message.
+    let schema = format!("vt4g_test_{}", uuid::Uuid::new_v4().simple());
+    let pool = postgres::pool(&database_url(), 2).unwrap();
+    let s = PostgresStore::new(pool, PostgresConfig::default().with_schema(&schema).unwrap());
+    let now = store_suite::t0();
+    let mut p = store_suite::proposal("s", "k", now);
+    p.body = b"{\"metadata\":\"very-private-value\"}".to_vec();
+    let err = s.begin(p, now, Duration::from_secs(5)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Backend(_)));
+    let msg = format!("{err} {err:?}");
+    assert!(!msg.contains("very-private-value"), "{msg}");
+    assert!(msg.contains("42P01") || msg.contains("does not exist"), "{msg}");
+
+    // A URL with a password that cannot connect: the password is never repeated.
+    let bad = postgres::pool("postgres://user:hunter2secret@127.0.0.1:1/none", 1).unwrap();
+    let d = PostgresDeduper::new(bad, PostgresConfig::default());
+    let err = d
+        .check_and_record("id", now, Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    let msg = format!("{err} {err:?} {d:?}");
+    assert!(!msg.contains("hunter2secret"), "{msg}");
+    assert!(postgres::pool("postgres://u:hunter2secret@[bad", 1)
+        .unwrap_err()
+        .to_string()
+        .find("hunter2secret")
+        .is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dedupe_is_shared_across_pools() {
+    let (pool, cfg, guard) = fresh("vt4g_").await;
+    let r1 = PostgresDeduper::new(pool, cfg.clone());
+    let r2 = PostgresDeduper::new(postgres::pool(&database_url(), 2).unwrap(), cfg);
+    let now = store_suite::t0();
+    let ttl = Duration::from_secs(60);
+    assert_eq!(r1.check_and_record("wh", now, ttl).await.unwrap(), Seen::First);
+    assert_eq!(r2.check_and_record("wh", now, ttl).await.unwrap(), Seen::Duplicate);
+    guard.cleanup().await;
+}
