@@ -223,10 +223,7 @@ struct CommandTable {
 }
 
 fn provider_bit(name: &str) -> Option<u8> {
-    PROVIDERS
-        .iter()
-        .position(|p| p.0 == name)
-        .map(|i| 1u8 << i)
+    PROVIDERS.iter().position(|p| p.0 == name).map(|i| 1u8 << i)
 }
 
 fn providers_of(value: Option<&Value>) -> u8 {
@@ -272,12 +269,11 @@ impl<'a> Walker<'a, '_> {
         let mut hops = 0;
         while let Some(r) = schema.get("$ref").and_then(Value::as_str) {
             hops += 1;
-            let target = r
-                .strip_prefix("#/")
-                .and_then(|p| {
-                    p.split('/')
-                        .try_fold(self.spec, |v, seg| v.get(seg.replace("~1", "/").replace("~0", "~")))
-                });
+            let target = r.strip_prefix("#/").and_then(|p| {
+                p.split('/').try_fold(self.spec, |v, seg| {
+                    v.get(seg.replace("~1", "/").replace("~0", "~"))
+                })
+            });
             match target {
                 Some(t) if hops < 32 => schema = t,
                 _ => {
@@ -321,9 +317,13 @@ impl<'a> Walker<'a, '_> {
             for props in &alt_props {
                 for (name, schemas, _) in props {
                     let req = if all_required {
-                        alt_props.iter().all(|ps| ps.iter().any(|(n, _, r)| n == name && *r))
+                        alt_props
+                            .iter()
+                            .all(|ps| ps.iter().any(|(n, _, r)| n == name && *r))
                     } else {
-                        alt_props.iter().any(|ps| ps.iter().any(|(n, _, r)| n == name && *r))
+                        alt_props
+                            .iter()
+                            .any(|ps| ps.iter().any(|(n, _, r)| n == name && *r))
                     };
                     if let Some(m) = merged.iter_mut().find(|m| &m.0 == name) {
                         m.1.extend(schemas.iter().copied());
@@ -505,8 +505,13 @@ pub fn generate_rules_module(
     spec: &openapiv3::OpenAPI,
     rules_yaml: &str,
 ) -> Result<String, Vec<RuleError>> {
-    let spec_json = serde_json::to_value(spec)
-        .map_err(|e| vec![RuleError::new("", "", format!("the spec cannot be read: {e}"))])?;
+    let spec_json = serde_json::to_value(spec).map_err(|e| {
+        vec![RuleError::new(
+            "",
+            "",
+            format!("the spec cannot be read: {e}"),
+        )]
+    })?;
     let file: RulesFile = serde_yaml::from_str(rules_yaml)
         .map_err(|e| vec![RuleError::new("", "", format!("malformed rules file: {e}"))])?;
     let mut errors = Vec::new();
@@ -526,9 +531,9 @@ pub fn generate_rules_module(
             .and_then(Value::as_object)
             .and_then(|paths| {
                 paths.values().find_map(|item| {
-                    item.as_object()?.values().find(|op| {
-                        op.get("operationId").and_then(Value::as_str) == Some(cmd)
-                    })
+                    item.as_object()?
+                        .values()
+                        .find(|op| op.get("operationId").and_then(Value::as_str) == Some(cmd))
                 })
             });
         let Some(op) = op else {
@@ -620,21 +625,36 @@ pub fn generate_rules_module(
             };
             if let Some(o) = &entry.supported {
                 if o.reason.trim().is_empty() {
-                    errors.push(RuleError::new(cmd, &entry.path, "a `supported` override needs a reason"));
+                    errors.push(RuleError::new(
+                        cmd,
+                        &entry.path,
+                        "a `supported` override needs a reason",
+                    ));
                 }
                 for (list, add) in [(&o.add, true), (&o.remove, false)] {
                     for p in list {
                         match provider_bit(p) {
                             Some(b) if add => t.supported[i] |= b,
                             Some(b) => t.supported[i] &= !b,
-                            None => errors.push(RuleError::new(cmd, &entry.path, format!("unknown provider `{p}`"))),
+                            None => errors.push(RuleError::new(
+                                cmd,
+                                &entry.path,
+                                format!("unknown provider `{p}`"),
+                            )),
                         }
                     }
                 }
             }
             let field = t.fields[i].clone();
             for r in &entry.rules {
-                compile_rule(cmd, &field, entry.truncated, r, &mut t.rules[i], &mut errors);
+                compile_rule(
+                    cmd,
+                    &field,
+                    entry.truncated,
+                    r,
+                    &mut t.rules[i],
+                    &mut errors,
+                );
             }
         }
     }
@@ -666,7 +686,11 @@ pub fn generate_rules_module(
     for c in &file.cross_rules {
         for cmd_name in &c.commands {
             let Some(cmd) = command_name(cmd_name) else {
-                errors.push(RuleError::new(cmd_name, "", format!("unknown command `{cmd_name}` in a {} cross rule", c.kind)));
+                errors.push(RuleError::new(
+                    cmd_name,
+                    "",
+                    format!("unknown command `{cmd_name}` in a {} cross rule", c.kind),
+                ));
                 continue;
             };
             let Some(t) = tables.iter_mut().find(|t| t.command == cmd) else {
@@ -705,7 +729,9 @@ fn compile_rule(
             for p in list {
                 match provider_bit(p) {
                     Some(b) => bits |= b,
-                    None => errors.push(RuleError::new(cmd, path, format!("unknown provider `{p}`"))),
+                    None => {
+                        errors.push(RuleError::new(cmd, path, format!("unknown provider `{p}`")))
+                    }
                 }
             }
             (bits, false)
@@ -715,7 +741,11 @@ fn compile_rule(
         None | Some("error") => false,
         Some("warning") => true,
         Some(other) => {
-            errors.push(RuleError::new(cmd, path, format!("unknown severity `{other}`")));
+            errors.push(RuleError::new(
+                cmd,
+                path,
+                format!("unknown severity `{other}`"),
+            ));
             false
         }
     };
@@ -761,7 +791,11 @@ fn compile_rule(
         }
     }
     if r.no_device_dependent == Some(true) {
-        checks.push(("Check::NoDeviceDependent".to_string(), "no_device_dependent", false));
+        checks.push((
+            "Check::NoDeviceDependent".to_string(),
+            "no_device_dependent",
+            false,
+        ));
     }
     if r.required == Some(true) {
         checks.push(("Check::Required".to_string(), "required", false));
@@ -771,7 +805,10 @@ fn compile_rule(
             errors.push(RuleError::new(
                 cmd,
                 path,
-                format!("must_equal `{}` is not one of the spec's enum values", m.value),
+                format!(
+                    "must_equal `{}` is not one of the spec's enum values",
+                    m.value
+                ),
             ));
         }
         checks.push((
@@ -791,7 +828,11 @@ fn compile_rule(
         errors.push(RuleError::new(cmd, path, "a rule entry has no check"));
     }
     if r.source.trim().is_empty() {
-        errors.push(RuleError::new(cmd, path, "a rule entry has an empty source"));
+        errors.push(RuleError::new(
+            cmd,
+            path,
+            "a rule entry has an empty source",
+        ));
     }
     for (check, kind, truncated) in checks {
         let rule = Rule {
@@ -804,8 +845,14 @@ fn compile_rule(
             source: r.source.clone(),
         };
         // A spec-pattern rule and an identical spec-level file rule: keep one.
-        if all && out.iter().any(|o| o.all && o.check == rule.check && o.warning == rule.warning) {
-            out.retain(|o| !(o.all && o.check == rule.check && o.source.starts_with("spec pattern")));
+        if all
+            && out
+                .iter()
+                .any(|o| o.all && o.check == rule.check && o.warning == rule.warning)
+        {
+            out.retain(|o| {
+                !(o.all && o.check == rule.check && o.source.starts_with("spec pattern"))
+            });
         }
         out.push(rule);
     }
@@ -841,7 +888,9 @@ fn check_description(cmd: &str, f: &Field, rules: &[Rule], errors: &mut Vec<Rule
                                 p.2, p.0
                             )));
                         }
-                    } else if !has(bit, &|r| r.kind == "must_equal" && r.check.contains(&format!("{what:?}"))) {
+                    } else if !has(bit, &|r| {
+                        r.kind == "must_equal" && r.check.contains(&format!("{what:?}"))
+                    }) {
                         errors.push(RuleError::new(cmd, &f.path, format!(
                             "the description says \"For {}, specifying {what} is required\" but there is no `must_equal: {{value: {what}}}` rule for {}",
                             p.2, p.0
@@ -862,7 +911,9 @@ fn check_description(cmd: &str, f: &Field, rules: &[Rule], errors: &mut Vec<Rule
             if !after.trim_start().starts_with(':') {
                 continue;
             }
-            if !has(bit, &|r| !r.all && r.kind != "required" && r.kind != "must_equal") {
+            if !has(bit, &|r| {
+                !r.all && r.kind != "required" && r.kind != "must_equal"
+            }) {
                 errors.push(RuleError::new(
                     cmd,
                     &f.path,
@@ -912,11 +963,19 @@ fn compile_cross(t: &mut CommandTable, c: &CrossEntry, errors: &mut Vec<RuleErro
         None => None,
     };
     let mut kinds: Vec<(String, Vec<usize>)> = Vec::new();
-    let per_field = |kind: &str| idx.iter().map(|i| (kind.to_string(), vec![*i])).collect::<Vec<_>>();
+    let per_field = |kind: &str| {
+        idx.iter()
+            .map(|i| (kind.to_string(), vec![*i]))
+            .collect::<Vec<_>>()
+    };
     match c.kind.as_str() {
         "exactly_one" => {
             if idx.len() < 2 {
-                errors.push(RuleError::new(cmd, &path0, "exactly_one needs at least two paths"));
+                errors.push(RuleError::new(
+                    cmd,
+                    &path0,
+                    "exactly_one needs at least two paths",
+                ));
             }
             kinds.push(("CrossKind::ExactlyOne".to_string(), idx.clone()));
         }
@@ -925,29 +984,58 @@ fn compile_cross(t: &mut CommandTable, c: &CrossEntry, errors: &mut Vec<RuleErro
         "webhook_url" => kinds.extend(per_field("CrossKind::WebhookUrl")),
         "request_mode" => kinds.extend(per_field("CrossKind::RequestMode")),
         "only_when" | "ignored_when" => {
-            let variant = if c.kind == "only_when" { "OnlyWhen" } else { "IgnoredWhen" };
+            let variant = if c.kind == "only_when" {
+                "OnlyWhen"
+            } else {
+                "IgnoredWhen"
+            };
             match (need_value(), idx.len()) {
                 (Some(v), 2) => {
                     let cond = &t.fields[idx[1]];
                     if !cond.enum_values.is_empty() && !cond.enum_values.contains(&v) {
-                        errors.push(RuleError::new(cmd, &cond.path, format!("`{v}` is not one of the spec's enum values")));
+                        errors.push(RuleError::new(
+                            cmd,
+                            &cond.path,
+                            format!("`{v}` is not one of the spec's enum values"),
+                        ));
                     }
-                    kinds.push((format!("CrossKind::{variant} {{ value: {v:?} }}"), idx.clone()));
+                    kinds.push((
+                        format!("CrossKind::{variant} {{ value: {v:?} }}"),
+                        idx.clone(),
+                    ));
                 }
-                _ => errors.push(RuleError::new(cmd, &path0, format!("{} needs `value` and exactly two paths", c.kind))),
+                _ => errors.push(RuleError::new(
+                    cmd,
+                    &path0,
+                    format!("{} needs `value` and exactly two paths", c.kind),
+                )),
             }
         }
         "datetime_window" => match (c.min_secs, c.max_secs) {
-            (Some(min), Some(max)) if min <= max => kinds.extend(
-                idx.iter()
-                    .map(|i| (format!("CrossKind::DatetimeWindow {{ min_secs: {min}, max_secs: {max} }}"), vec![*i])),
-            ),
-            _ => errors.push(RuleError::new(cmd, &path0, "datetime_window needs min_secs <= max_secs")),
+            (Some(min), Some(max)) if min <= max => kinds.extend(idx.iter().map(|i| {
+                (
+                    format!("CrossKind::DatetimeWindow {{ min_secs: {min}, max_secs: {max} }}"),
+                    vec![*i],
+                )
+            })),
+            _ => errors.push(RuleError::new(
+                cmd,
+                &path0,
+                "datetime_window needs min_secs <= max_secs",
+            )),
         },
-        other => errors.push(RuleError::new(cmd, &path0, format!("unknown cross rule kind `{other}`"))),
+        other => errors.push(RuleError::new(
+            cmd,
+            &path0,
+            format!("unknown cross rule kind `{other}`"),
+        )),
     }
     if c.source.trim().is_empty() {
-        errors.push(RuleError::new(cmd, &path0, "a cross rule has an empty source"));
+        errors.push(RuleError::new(
+            cmd,
+            &path0,
+            "a cross rule has an empty source",
+        ));
     }
     for (kind, fields) in kinds {
         let list: Vec<String> = fields.iter().map(usize::to_string).collect();
@@ -963,10 +1051,16 @@ fn compile_cross(t: &mut CommandTable, c: &CrossEntry, errors: &mut Vec<RuleErro
 fn emit(tables: &[CommandTable]) -> String {
     let mut s = String::with_capacity(256 * 1024);
     s.push_str(MODEL);
-    s.push_str("\n// ---- tables (generated from openapi/provider-rules.yaml and the spec) ----\n\n");
+    s.push_str(
+        "\n// ---- tables (generated from openapi/provider-rules.yaml and the spec) ----\n\n",
+    );
     for t in tables {
         let upper = t.command.to_uppercase();
-        let _ = writeln!(s, "static {upper}_FIELDS: [FieldSpec; {}] = [", t.fields.len());
+        let _ = writeln!(
+            s,
+            "static {upper}_FIELDS: [FieldSpec; {}] = [",
+            t.fields.len()
+        );
         for (i, f) in t.fields.iter().enumerate() {
             let segs: Vec<String> = f.segments.iter().map(|x| format!("{x:?}")).collect();
             let enums: Vec<String> = f.enum_values.iter().map(|x| format!("{x:?}")).collect();
@@ -991,7 +1085,11 @@ fn emit(tables: &[CommandTable]) -> String {
             let _ = writeln!(s, "        enum_values: &[{}],", enums.join(", "));
             let _ = writeln!(s, "        required: {},", f.required);
             let _ = writeln!(s, "        badges: {},", provider_set_src(f.badges));
-            let _ = writeln!(s, "        supported: {},", provider_set_src(t.supported[i]));
+            let _ = writeln!(
+                s,
+                "        supported: {},",
+                provider_set_src(t.supported[i])
+            );
             let _ = writeln!(s, "        format: {},", opt(&f.format));
             let _ = writeln!(s, "        schema_format: {},", opt(&f.schema_format));
             let _ = writeln!(s, "        children: &[{}],", kids.join(", "));
@@ -1020,7 +1118,10 @@ fn emit(tables: &[CommandTable]) -> String {
     );
     for t in tables {
         let upper = t.command.to_uppercase();
-        let variant = COMMANDS.iter().find(|c| c.0 == t.command).map_or("Pay", |c| c.1);
+        let variant = COMMANDS
+            .iter()
+            .find(|c| c.0 == t.command)
+            .map_or("Pay", |c| c.1);
         let root: Vec<String> = t.root.iter().map(usize::to_string).collect();
         let _ = writeln!(s, "    CommandSpec {{");
         let _ = writeln!(s, "        command: Command::{variant},");
@@ -1040,7 +1141,6 @@ fn emit(tables: &[CommandTable]) -> String {
     );
     s
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -1074,3 +1174,4 @@ mod tests {
         }
     }
 }
+
