@@ -13,6 +13,7 @@ pub mod postgres;
 pub mod result_code;
 pub mod redirect;
 pub mod secret;
+pub mod validation;
 pub mod webhook;
 
 pub use secret::Secret;
