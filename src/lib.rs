@@ -11,6 +11,7 @@ pub mod idempotency;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod result_code;
+pub mod schema;
 pub mod redirect;
 pub mod secret;
 pub mod validation;
