@@ -239,14 +239,12 @@ pub async fn migrate(pool: &Pool, cfg: &PostgresConfig) -> Result<Vec<i64>, Post
             }
             None => {}
         }
-        tx.batch_execute(&cfg.render(template))
-            .await
-            .map_err(|e| {
-                PostgresSetupError::Migration(format!(
-                    "migration {version} ({name}): {}",
-                    db_message(&e)
-                ))
-            })?;
+        tx.batch_execute(&cfg.render(template)).await.map_err(|e| {
+            PostgresSetupError::Migration(format!(
+                "migration {version} ({name}): {}",
+                db_message(&e)
+            ))
+        })?;
         tx.execute(
             &format!("INSERT INTO {ledger} (version, name, checksum) VALUES ($1, $2, $3)"),
             &[version, name, &sum],
@@ -288,19 +286,28 @@ mod tests {
     #[test]
     fn identifiers_are_validated() {
         for bad in ["", "A", "1a", "a-b", "a b", "a\"b", "ä", &"a".repeat(64)] {
-            assert!(PostgresConfig::default().with_schema(bad).is_err(), "{bad:?}");
+            assert!(
+                PostgresConfig::default().with_schema(bad).is_err(),
+                "{bad:?}"
+            );
         }
         assert!(PostgresConfig::default().with_table_prefix("").is_ok());
         assert!(PostgresConfig::default().with_table_prefix("X").is_err());
-        assert!(PostgresConfig::default().with_table_prefix(&"p".repeat(33)).is_err());
-        assert!(PostgresConfig::default().with_schema(&"s".repeat(63)).is_ok());
+        assert!(PostgresConfig::default()
+            .with_table_prefix(&"p".repeat(33))
+            .is_err());
+        assert!(PostgresConfig::default()
+            .with_schema(&"s".repeat(63))
+            .is_ok());
         let c = PostgresConfig::default()
             .with_schema("s_1")
             .unwrap()
             .with_table_prefix("p_")
             .unwrap();
         assert_eq!(c.table("t"), "\"s_1\".\"p_t\"");
-        assert!(c.render(MIGRATIONS[0].2).contains("\"s_1\".\"p_idempotency\""));
+        assert!(c
+            .render(MIGRATIONS[0].2)
+            .contains("\"s_1\".\"p_idempotency\""));
         assert!(!c.render(MIGRATIONS[1].2).contains("{{"));
     }
 

@@ -30,7 +30,10 @@ impl SchemaGuard {
     async fn cleanup(self) {
         let client = self.pool.get().await.expect("connection for cleanup");
         client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema))
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+                self.schema
+            ))
             .await
             .expect("drop test schema");
     }
@@ -75,7 +78,9 @@ async fn migrate_is_idempotent_and_records_versions() {
     let mut tasks = Vec::new();
     for _ in 0..4 {
         let (pool, cfg) = (pool.clone(), cfg.clone());
-        tasks.push(tokio::spawn(async move { postgres::migrate(&pool, &cfg).await }));
+        tasks.push(tokio::spawn(
+            async move { postgres::migrate(&pool, &cfg).await },
+        ));
     }
     for t in tasks {
         assert!(t.await.unwrap().unwrap().is_empty());
@@ -83,7 +88,10 @@ async fn migrate_is_idempotent_and_records_versions() {
     let client = pool.get().await.unwrap();
     let rows = client
         .query(
-            &format!("SELECT version FROM {} ORDER BY version", cfg.table("schema_migrations")),
+            &format!(
+                "SELECT version FROM {} ORDER BY version",
+                cfg.table("schema_migrations")
+            ),
             &[],
         )
         .await
@@ -100,7 +108,10 @@ async fn a_changed_migration_is_reported() {
     let client = pool.get().await.unwrap();
     client
         .execute(
-            &format!("UPDATE {} SET checksum = checksum + 1 WHERE version = 1", cfg.table("schema_migrations")),
+            &format!(
+                "UPDATE {} SET checksum = checksum + 1 WHERE version = 1",
+                cfg.table("schema_migrations")
+            ),
             &[],
         )
         .await
@@ -119,7 +130,9 @@ async fn first_migration_concurrently_from_many_replicas() {
     let mut tasks = Vec::new();
     for _ in 0..4 {
         let (pool, cfg) = (pool.clone(), cfg.clone());
-        tasks.push(tokio::spawn(async move { postgres::migrate(&pool, &cfg).await }));
+        tasks.push(tokio::spawn(
+            async move { postgres::migrate(&pool, &cfg).await },
+        ));
     }
     let mut applied = Vec::new();
     let mut errors = Vec::new();
@@ -144,9 +157,13 @@ async fn prefixes_isolate_tables_in_one_schema() {
     let b = PostgresStore::new(pool.clone(), cfg_b);
     let now = store_suite::t0();
     let lease = Duration::from_secs(30);
-    a.begin(store_suite::proposal("s", "ka", now), now, lease).await.unwrap();
+    a.begin(store_suite::proposal("s", "ka", now), now, lease)
+        .await
+        .unwrap();
     assert!(b.get("s").await.unwrap().is_none());
-    b.begin(store_suite::proposal("s", "kb", now), now, lease).await.unwrap();
+    b.begin(store_suite::proposal("s", "kb", now), now, lease)
+        .await
+        .unwrap();
     assert_eq!(a.get("s").await.unwrap().unwrap().key, "ka");
     assert_eq!(b.get("s").await.unwrap().unwrap().key, "kb");
     guard.cleanup().await;
@@ -161,9 +178,15 @@ async fn two_stores_on_two_pools_share_one_ledger() {
     let r2 = PostgresStore::new(other_pool, cfg);
     let now = store_suite::t0();
     let lease = Duration::from_secs(30);
-    let got = r1.begin(store_suite::proposal("x/capture", "k1", now), now, lease).await.unwrap();
+    let got = r1
+        .begin(store_suite::proposal("x/capture", "k1", now), now, lease)
+        .await
+        .unwrap();
     assert!(matches!(got, vt4g::idempotency::Begin::Started(_)));
-    let got = r2.begin(store_suite::proposal("x/capture", "k2", now), now, lease).await.unwrap();
+    let got = r2
+        .begin(store_suite::proposal("x/capture", "k2", now), now, lease)
+        .await
+        .unwrap();
     assert!(matches!(got, vt4g::idempotency::Begin::InFlightElsewhere(ref r) if r.key == "k1"));
     guard.cleanup().await;
 }
@@ -174,15 +197,25 @@ async fn purge_deletes_only_rows_older_than_retain_and_24h() {
     let s = PostgresStore::new(pool, cfg);
     let t0 = store_suite::t0();
     let lease = Duration::from_secs(5);
-    s.begin(store_suite::proposal("old", "k1", t0), t0, lease).await.unwrap();
+    s.begin(store_suite::proposal("old", "k1", t0), t0, lease)
+        .await
+        .unwrap();
     let t1 = t0 + Duration::from_secs(3 * 24 * 3600);
-    s.begin(store_suite::proposal("new", "k2", t1), t1, lease).await.unwrap();
+    s.begin(store_suite::proposal("new", "k2", t1), t1, lease)
+        .await
+        .unwrap();
     let at = t1 + KEY_LIFETIME - Duration::from_secs(1);
-    assert_eq!(s.purge_expired(at, Duration::from_secs(1)).await.unwrap(), 1);
+    assert_eq!(
+        s.purge_expired(at, Duration::from_secs(1)).await.unwrap(),
+        1
+    );
     assert!(s.get("old").await.unwrap().is_none());
     assert!(s.get("new").await.unwrap().is_some());
     let at = t1 + KEY_LIFETIME + Duration::from_secs(1);
-    assert_eq!(s.purge_expired(at, Duration::from_secs(1)).await.unwrap(), 1);
+    assert_eq!(
+        s.purge_expired(at, Duration::from_secs(1)).await.unwrap(),
+        1
+    );
     assert!(s.get("new").await.unwrap().is_none());
     guard.cleanup().await;
 }
@@ -192,7 +225,10 @@ async fn backend_errors_carry_no_body_or_password() {
     // A store whose tables were never created: every call fails with a clean message.
     let schema = format!("vt4g_test_{}", uuid::Uuid::new_v4().simple());
     let pool = postgres::pool(&database_url(), 2).unwrap();
-    let s = PostgresStore::new(pool, PostgresConfig::default().with_schema(&schema).unwrap());
+    let s = PostgresStore::new(
+        pool,
+        PostgresConfig::default().with_schema(&schema).unwrap(),
+    );
     let now = store_suite::t0();
     let mut p = store_suite::proposal("s", "k", now);
     p.body = b"{\"metadata\":\"very-private-value\"}".to_vec();
@@ -200,7 +236,10 @@ async fn backend_errors_carry_no_body_or_password() {
     assert!(matches!(err, StoreError::Backend(_)));
     let msg = format!("{err} {err:?}");
     assert!(!msg.contains("very-private-value"), "{msg}");
-    assert!(msg.contains("42P01") || msg.contains("does not exist"), "{msg}");
+    assert!(
+        msg.contains("42P01") || msg.contains("does not exist"),
+        "{msg}"
+    );
 
     // A URL with a password that cannot connect: the password is never repeated.
     let bad = postgres::pool("postgres://user:hunter2secret@127.0.0.1:1/none", 1).unwrap();
@@ -225,7 +264,13 @@ async fn dedupe_is_shared_across_pools() {
     let r2 = PostgresDeduper::new(postgres::pool(&database_url(), 2).unwrap(), cfg);
     let now = store_suite::t0();
     let ttl = Duration::from_secs(60);
-    assert_eq!(r1.check_and_record("wh", now, ttl).await.unwrap(), Seen::First);
-    assert_eq!(r2.check_and_record("wh", now, ttl).await.unwrap(), Seen::Duplicate);
+    assert_eq!(
+        r1.check_and_record("wh", now, ttl).await.unwrap(),
+        Seen::First
+    );
+    assert_eq!(
+        r2.check_and_record("wh", now, ttl).await.unwrap(),
+        Seen::Duplicate
+    );
     guard.cleanup().await;
 }

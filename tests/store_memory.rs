@@ -29,9 +29,13 @@ async fn clones_share_one_ledger() {
     let a = InMemoryStore::new();
     let b = a.clone();
     let now = store_suite::t0();
-    a.begin(store_suite::proposal("s/capture", "k1", now), now, Duration::from_secs(5))
-        .await
-        .unwrap();
+    a.begin(
+        store_suite::proposal("s/capture", "k1", now),
+        now,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
     assert_eq!(b.get("s/capture").await.unwrap().unwrap().key, "k1");
     assert_eq!(b.len().unwrap(), 1);
 }
@@ -41,9 +45,13 @@ async fn purge_keeps_entries_younger_than_retain_and_never_younger_than_24h() {
     let s = InMemoryStore::new();
     let t0 = store_suite::t0();
     let lease = Duration::from_secs(5);
-    s.begin(store_suite::proposal("old", "k1", t0), t0, lease).await.unwrap();
+    s.begin(store_suite::proposal("old", "k1", t0), t0, lease)
+        .await
+        .unwrap();
     let t1 = t0 + Duration::from_secs(3 * 24 * 3600);
-    s.begin(store_suite::proposal("new", "k2", t1), t1, lease).await.unwrap();
+    s.begin(store_suite::proposal("new", "k2", t1), t1, lease)
+        .await
+        .unwrap();
     // retain shorter than 24 h is clamped to 24 h: nothing younger than that goes.
     let at = t1 + KEY_LIFETIME - Duration::from_secs(1);
     assert_eq!(s.purge_expired(at, Duration::from_secs(1)).unwrap(), 1);

@@ -120,7 +120,10 @@ impl WebhookDeduper for PostgresDeduper {
         let now = to_micros(now);
         let expires = to_micros(expiry(now, ttl));
         let client = self.pool.get().await.map_err(pool_err)?;
-        let stmt = client.prepare_cached(&self.sql.record).await.map_err(backend)?;
+        let stmt = client
+            .prepare_cached(&self.sql.record)
+            .await
+            .map_err(backend)?;
         let row = client
             .query_opt(&stmt, &[&webhook_id, &now, &expires])
             .await
@@ -134,7 +137,10 @@ impl WebhookDeduper for PostgresDeduper {
 
     async fn forget(&self, webhook_id: &str) -> Result<(), DedupeError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let stmt = client.prepare_cached(&self.sql.forget).await.map_err(backend)?;
+        let stmt = client
+            .prepare_cached(&self.sql.forget)
+            .await
+            .map_err(backend)?;
         client
             .execute(&stmt, &[&webhook_id])
             .await
@@ -144,7 +150,10 @@ impl WebhookDeduper for PostgresDeduper {
 
     async fn purge_expired(&self, now: SystemTime) -> Result<u64, DedupeError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let stmt = client.prepare_cached(&self.sql.purge).await.map_err(backend)?;
+        let stmt = client
+            .prepare_cached(&self.sql.purge)
+            .await
+            .map_err(backend)?;
         client
             .execute(&stmt, &[&to_micros(now)])
             .await

@@ -116,10 +116,7 @@ impl InMemoryStore {
 }
 
 /// The decision shared by both backends for an existing entry (pure, so it is tested once).
-pub(crate) fn decide_existing(
-    existing: &IdempotencyRecord,
-    now: SystemTime,
-) -> ExistingDecision {
+pub(crate) fn decide_existing(existing: &IdempotencyRecord, now: SystemTime) -> ExistingDecision {
     match existing.state {
         RecordState::Completed => ExistingDecision::Completed,
         RecordState::InFlight if existing.is_expired(now) => ExistingDecision::Expired,

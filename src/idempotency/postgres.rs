@@ -121,7 +121,11 @@ fn from_row(row: &Row) -> Result<IdempotencyRecord, StoreError> {
     let state = match row.try_get::<_, &str>("state").map_err(backend)? {
         "in_flight" => RecordState::InFlight,
         "completed" => RecordState::Completed,
-        other => return Err(StoreError::Backend(format!("unknown state {other:?} in ledger"))),
+        other => {
+            return Err(StoreError::Backend(format!(
+                "unknown state {other:?} in ledger"
+            )))
+        }
     };
     let status: Option<i32> = row.try_get("response_status").map_err(backend)?;
     let response_body: Option<Vec<u8>> = row.try_get("response_body").map_err(backend)?;
@@ -192,11 +196,18 @@ impl PostgresStore {
     ///
     /// # Errors
     /// [`StoreError::Backend`] on failure.
-    pub async fn purge_expired(&self, now: SystemTime, retain: Duration) -> Result<u64, StoreError> {
+    pub async fn purge_expired(
+        &self,
+        now: SystemTime,
+        retain: Duration,
+    ) -> Result<u64, StoreError> {
         let retain = retain.max(KEY_LIFETIME);
         let cutoff = to_micros(now.checked_sub(retain).unwrap_or(UNIX_EPOCH));
         let client = self.pool.get().await.map_err(pool_err)?;
-        let stmt = client.prepare_cached(&self.sql.purge).await.map_err(backend)?;
+        let stmt = client
+            .prepare_cached(&self.sql.purge)
+            .await
+            .map_err(backend)?;
         client.execute(&stmt, &[&cutoff]).await.map_err(backend)
     }
 }
@@ -218,12 +229,18 @@ impl IdempotencyStore for PostgresStore {
         let created_at = to_micros(proposal.created_at);
         let cutoff = now.checked_sub(KEY_LIFETIME).unwrap_or(UNIX_EPOCH);
         let client = self.pool.get().await.map_err(pool_err)?;
-        let insert = client.prepare_cached(&self.sql.insert).await.map_err(backend)?;
+        let insert = client
+            .prepare_cached(&self.sql.insert)
+            .await
+            .map_err(backend)?;
         let take_over = client
             .prepare_cached(&self.sql.take_over)
             .await
             .map_err(backend)?;
-        let select = client.prepare_cached(&self.sql.select).await.map_err(backend)?;
+        let select = client
+            .prepare_cached(&self.sql.select)
+            .await
+            .map_err(backend)?;
         let fingerprint: &[u8] = &proposal.fingerprint;
         let body: &[u8] = &proposal.body;
         for _ in 0..BEGIN_ATTEMPTS {
@@ -299,7 +316,11 @@ impl IdempotencyStore for PostgresStore {
             .prepare_cached(&self.sql.key_exists)
             .await
             .map_err(backend)?;
-        match client.query_opt(&stmt, &[&scope, &key]).await.map_err(backend)? {
+        match client
+            .query_opt(&stmt, &[&scope, &key])
+            .await
+            .map_err(backend)?
+        {
             Some(_) => Ok(()),
             None => Err(StoreError::NotFound {
                 scope: scope.to_owned(),
@@ -328,7 +349,10 @@ impl IdempotencyStore for PostgresStore {
 
     async fn get(&self, scope: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let stmt = client.prepare_cached(&self.sql.select).await.map_err(backend)?;
+        let stmt = client
+            .prepare_cached(&self.sql.select)
+            .await
+            .map_err(backend)?;
         match client.query_opt(&stmt, &[&scope]).await.map_err(backend)? {
             Some(row) => Ok(Some(from_row(&row)?)),
             None => Ok(None),

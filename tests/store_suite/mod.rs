@@ -107,14 +107,19 @@ pub async fn started_normalises_the_proposal<S: IdempotencyStore + 'static>(s: A
 pub async fn completed_returns_the_stored_response<S: IdempotencyStore + 'static>(s: Arc<S>) {
     let now = t0();
     let scope = "order-2/capture";
-    s.begin(proposal(scope, "key-c", now), now, lease()).await.unwrap();
+    s.begin(proposal(scope, "key-c", now), now, lease())
+        .await
+        .unwrap();
     let answer = resp(200, b"{\"result\":{\"resultCode\":\"UA-000-000\"}}");
     s.complete(scope, "key-c", answer.clone()).await.unwrap();
 
     // Even with the lease still running, and long after, the answer is returned.
     for dt in [0, 1, 3600, 2 * 24 * 3600] {
         let at = now + Duration::from_secs(dt);
-        let got = s.begin(proposal(scope, "key-x", at), at, lease()).await.unwrap();
+        let got = s
+            .begin(proposal(scope, "key-x", at), at, lease())
+            .await
+            .unwrap();
         let Begin::Completed(rec) = got else {
             panic!("expected Completed at +{dt}s, got {got:?}")
         };
@@ -130,9 +135,15 @@ pub async fn completed_returns_the_stored_response<S: IdempotencyStore + 'static
 pub async fn complete_twice_keeps_the_first_answer<S: IdempotencyStore + 'static>(s: Arc<S>) {
     let now = t0();
     let scope = "order-3/cancel";
-    s.begin(proposal(scope, "key-d", now), now, lease()).await.unwrap();
-    s.complete(scope, "key-d", resp(200, b"first")).await.unwrap();
-    s.complete(scope, "key-d", resp(500, b"second")).await.unwrap();
+    s.begin(proposal(scope, "key-d", now), now, lease())
+        .await
+        .unwrap();
+    s.complete(scope, "key-d", resp(200, b"first"))
+        .await
+        .unwrap();
+    s.complete(scope, "key-d", resp(500, b"second"))
+        .await
+        .unwrap();
     let rec = s.get(scope).await.unwrap().unwrap();
     assert_eq!(rec.response, Some(resp(200, b"first")));
 }
@@ -148,7 +159,9 @@ pub async fn complete_and_release_need_the_right_key<S: IdempotencyStore + 'stat
         s.release("nope", "k").await,
         Err(StoreError::NotFound { .. })
     ));
-    s.begin(proposal(scope, "key-e", now), now, lease()).await.unwrap();
+    s.begin(proposal(scope, "key-e", now), now, lease())
+        .await
+        .unwrap();
     assert!(matches!(
         s.complete(scope, "wrong", resp(200, b"")).await,
         Err(StoreError::NotFound { .. })
@@ -169,7 +182,9 @@ pub async fn complete_and_release_need_the_right_key<S: IdempotencyStore + 'stat
     assert_eq!(s.get("unknown").await.unwrap(), None);
 }
 
-pub async fn lease_expiry_resumes_with_the_stored_key_and_body<S: IdempotencyStore + 'static>(s: Arc<S>) {
+pub async fn lease_expiry_resumes_with_the_stored_key_and_body<S: IdempotencyStore + 'static>(
+    s: Arc<S>,
+) {
     let now = t0();
     let scope = "order-5/charge";
     let p1 = proposal(scope, "key-f", now);
@@ -177,7 +192,10 @@ pub async fn lease_expiry_resumes_with_the_stored_key_and_body<S: IdempotencySto
 
     // Exactly at lease end the lease has run out.
     let at = now + lease();
-    let got = s.begin(proposal(scope, "key-g", at), at, lease()).await.unwrap();
+    let got = s
+        .begin(proposal(scope, "key-g", at), at, lease())
+        .await
+        .unwrap();
     let Begin::Resumed(rec) = got else {
         panic!("expected Resumed, got {got:?}")
     };
@@ -188,23 +206,41 @@ pub async fn lease_expiry_resumes_with_the_stored_key_and_body<S: IdempotencySto
 
     // The resumer now holds the lease.
     let at2 = at + Duration::from_secs(1);
-    let got = s.begin(proposal(scope, "key-h", at2), at2, lease()).await.unwrap();
-    assert!(matches!(got, Begin::InFlightElsewhere(ref r) if r.key == "key-f"), "{got:?}");
+    let got = s
+        .begin(proposal(scope, "key-h", at2), at2, lease())
+        .await
+        .unwrap();
+    assert!(
+        matches!(got, Begin::InFlightElsewhere(ref r) if r.key == "key-f"),
+        "{got:?}"
+    );
 
     // The resumer completes with the shared key.
-    s.complete(scope, "key-f", resp(200, b"done")).await.unwrap();
-    let got = s.begin(proposal(scope, "key-i", at2), at2, lease()).await.unwrap();
+    s.complete(scope, "key-f", resp(200, b"done"))
+        .await
+        .unwrap();
+    let got = s
+        .begin(proposal(scope, "key-i", at2), at2, lease())
+        .await
+        .unwrap();
     assert!(matches!(got, Begin::Completed(_)), "{got:?}");
 }
 
 pub async fn release_lets_a_resume_take_over_at_once<S: IdempotencyStore + 'static>(s: Arc<S>) {
     let now = t0();
     let scope = "order-6/capture";
-    s.begin(proposal(scope, "key-j", now), now, Duration::from_secs(3600))
+    s.begin(
+        proposal(scope, "key-j", now),
+        now,
+        Duration::from_secs(3600),
+    )
+    .await
+    .unwrap();
+    s.release(scope, "key-j").await.unwrap();
+    let got = s
+        .begin(proposal(scope, "key-k", now), now, lease())
         .await
         .unwrap();
-    s.release(scope, "key-j").await.unwrap();
-    let got = s.begin(proposal(scope, "key-k", now), now, lease()).await.unwrap();
     let Begin::Resumed(rec) = got else {
         panic!("expected Resumed, got {got:?}")
     };
@@ -215,18 +251,29 @@ pub async fn release_lets_a_resume_take_over_at_once<S: IdempotencyStore + 'stat
 pub async fn a_key_past_24h_is_never_reused<S: IdempotencyStore + 'static>(s: Arc<S>) {
     let now = t0();
     let scope = "order-7/capture";
-    s.begin(proposal(scope, "key-l", now), now, lease()).await.unwrap();
+    s.begin(proposal(scope, "key-l", now), now, lease())
+        .await
+        .unwrap();
 
     // Just before 24 h: resumable.
     let before = now + KEY_LIFETIME - Duration::from_secs(1);
-    let got = s.begin(proposal(scope, "key-m", before), before, lease()).await.unwrap();
-    assert!(matches!(got, Begin::Resumed(ref r) if r.key == "key-l"), "{got:?}");
+    let got = s
+        .begin(proposal(scope, "key-m", before), before, lease())
+        .await
+        .unwrap();
+    assert!(
+        matches!(got, Begin::Resumed(ref r) if r.key == "key-l"),
+        "{got:?}"
+    );
     s.release(scope, "key-l").await.unwrap();
 
     // At and after 24 h: Expired, every time, without taking the lease.
     for dt in [0, 1, 7 * 24 * 3600] {
         let at = now + KEY_LIFETIME + Duration::from_secs(dt);
-        let got = s.begin(proposal(scope, "key-n", at), at, lease()).await.unwrap();
+        let got = s
+            .begin(proposal(scope, "key-n", at), at, lease())
+            .await
+            .unwrap();
         let Begin::Expired(rec) = got else {
             panic!("expected Expired at +24h+{dt}s, got {got:?}")
         };
@@ -242,7 +289,10 @@ pub async fn a_key_past_24h_is_never_reused<S: IdempotencyStore + 'static>(s: Ar
         .await
         .unwrap();
     let at = now + KEY_LIFETIME;
-    let got = s.begin(proposal(scope2, "key-p", at), at, lease()).await.unwrap();
+    let got = s
+        .begin(proposal(scope2, "key-p", at), at, lease())
+        .await
+        .unwrap();
     assert!(matches!(got, Begin::Expired(_)), "{got:?}");
 }
 
@@ -260,7 +310,11 @@ pub async fn scopes_are_independent<S: IdempotencyStore + 'static>(s: Arc<S>) {
         .await
         .unwrap();
     for i in 0..5 {
-        let rec = s.get(&format!("order-8-{i}/capture")).await.unwrap().unwrap();
+        let rec = s
+            .get(&format!("order-8-{i}/capture"))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(rec.key, format!("key-{i}"));
         let want = if i == 2 {
             RecordState::Completed
@@ -302,7 +356,9 @@ pub async fn concurrent_begin_has_exactly_one_winner<S: IdempotencyStore + 'stat
 pub async fn concurrent_resume_has_exactly_one_winner<S: IdempotencyStore + 'static>(s: Arc<S>) {
     let now = t0();
     let scope = "order-10/capture";
-    s.begin(proposal(scope, "crashed", now), now, lease()).await.unwrap();
+    s.begin(proposal(scope, "crashed", now), now, lease())
+        .await
+        .unwrap();
     let at = now + Duration::from_secs(60);
     let mut tasks = Vec::new();
     for i in 0..RACERS {
@@ -353,55 +409,112 @@ pub async fn concurrent_begin_on_many_scopes<S: IdempotencyStore + 'static>(s: A
 pub async fn dedupe_first_then_duplicate<D: WebhookDeduper + 'static>(d: Arc<D>) {
     let now = t0();
     let ttl = Duration::from_secs(3600);
-    assert_eq!(d.check_and_record("wh-1", now, ttl).await.unwrap(), Seen::First);
-    assert_eq!(d.check_and_record("wh-1", now, ttl).await.unwrap(), Seen::Duplicate);
+    assert_eq!(
+        d.check_and_record("wh-1", now, ttl).await.unwrap(),
+        Seen::First
+    );
+    assert_eq!(
+        d.check_and_record("wh-1", now, ttl).await.unwrap(),
+        Seen::Duplicate
+    );
     let later = now + Duration::from_secs(3599);
-    assert_eq!(d.check_and_record("wh-1", later, ttl).await.unwrap(), Seen::Duplicate);
-    assert_eq!(d.check_and_record("wh-2", now, ttl).await.unwrap(), Seen::First);
+    assert_eq!(
+        d.check_and_record("wh-1", later, ttl).await.unwrap(),
+        Seen::Duplicate
+    );
+    assert_eq!(
+        d.check_and_record("wh-2", now, ttl).await.unwrap(),
+        Seen::First
+    );
 }
 
 pub async fn dedupe_expired_id_counts_as_new<D: WebhookDeduper + 'static>(d: Arc<D>) {
     let now = t0();
     let ttl = Duration::from_secs(60);
-    assert_eq!(d.check_and_record("wh-3", now, ttl).await.unwrap(), Seen::First);
+    assert_eq!(
+        d.check_and_record("wh-3", now, ttl).await.unwrap(),
+        Seen::First
+    );
     // A duplicate does not extend the record's life.
     let mid = now + Duration::from_secs(59);
-    assert_eq!(d.check_and_record("wh-3", mid, ttl).await.unwrap(), Seen::Duplicate);
+    assert_eq!(
+        d.check_and_record("wh-3", mid, ttl).await.unwrap(),
+        Seen::Duplicate
+    );
     // Expiry is exclusive: at exactly now + ttl the record is gone.
     let at = now + ttl;
-    assert_eq!(d.check_and_record("wh-3", at, ttl).await.unwrap(), Seen::First);
+    assert_eq!(
+        d.check_and_record("wh-3", at, ttl).await.unwrap(),
+        Seen::First
+    );
     // ... and was recorded again from `at`.
     let at2 = at + Duration::from_secs(30);
-    assert_eq!(d.check_and_record("wh-3", at2, ttl).await.unwrap(), Seen::Duplicate);
+    assert_eq!(
+        d.check_and_record("wh-3", at2, ttl).await.unwrap(),
+        Seen::Duplicate
+    );
 }
 
 pub async fn dedupe_forget<D: WebhookDeduper + 'static>(d: Arc<D>) {
     let now = t0();
     let ttl = Duration::from_secs(3600);
     d.forget("never-seen").await.unwrap();
-    assert_eq!(d.check_and_record("wh-4", now, ttl).await.unwrap(), Seen::First);
+    assert_eq!(
+        d.check_and_record("wh-4", now, ttl).await.unwrap(),
+        Seen::First
+    );
     d.forget("wh-4").await.unwrap();
-    assert_eq!(d.check_and_record("wh-4", now, ttl).await.unwrap(), Seen::First);
-    assert_eq!(d.check_and_record("wh-4", now, ttl).await.unwrap(), Seen::Duplicate);
+    assert_eq!(
+        d.check_and_record("wh-4", now, ttl).await.unwrap(),
+        Seen::First
+    );
+    assert_eq!(
+        d.check_and_record("wh-4", now, ttl).await.unwrap(),
+        Seen::Duplicate
+    );
 }
 
 pub async fn dedupe_purge_expired<D: WebhookDeduper + 'static>(d: Arc<D>) {
     let now = t0();
-    d.check_and_record("short", now, Duration::from_secs(10)).await.unwrap();
-    d.check_and_record("long", now, Duration::from_secs(100)).await.unwrap();
-    d.check_and_record("edge", now, Duration::from_secs(50)).await.unwrap();
+    d.check_and_record("short", now, Duration::from_secs(10))
+        .await
+        .unwrap();
+    d.check_and_record("long", now, Duration::from_secs(100))
+        .await
+        .unwrap();
+    d.check_and_record("edge", now, Duration::from_secs(50))
+        .await
+        .unwrap();
     let at = now + Duration::from_secs(50);
-    assert_eq!(d.purge_expired(at).await.unwrap(), 2, "short and edge (expiry <= now)");
+    assert_eq!(
+        d.purge_expired(at).await.unwrap(),
+        2,
+        "short and edge (expiry <= now)"
+    );
     assert_eq!(d.purge_expired(at).await.unwrap(), 0);
-    assert_eq!(d.check_and_record("long", at, Duration::from_secs(100)).await.unwrap(), Seen::Duplicate);
-    assert_eq!(d.check_and_record("short", at, Duration::from_secs(100)).await.unwrap(), Seen::First);
+    assert_eq!(
+        d.check_and_record("long", at, Duration::from_secs(100))
+            .await
+            .unwrap(),
+        Seen::Duplicate
+    );
+    assert_eq!(
+        d.check_and_record("short", at, Duration::from_secs(100))
+            .await
+            .unwrap(),
+        Seen::First
+    );
 }
 
 pub async fn dedupe_ids_are_exact<D: WebhookDeduper + 'static>(d: Arc<D>) {
     let now = t0();
     let ttl = Duration::from_secs(60);
     for id in ["abc", "ABC", "abc ", "ａｂｃ", "a'b\"c;--"] {
-        assert_eq!(d.check_and_record(id, now, ttl).await.unwrap(), Seen::First, "{id:?}");
+        assert_eq!(
+            d.check_and_record(id, now, ttl).await.unwrap(),
+            Seen::First,
+            "{id:?}"
+        );
     }
 }
 
@@ -425,11 +538,15 @@ pub async fn dedupe_concurrent_has_exactly_one_first<D: WebhookDeduper + 'static
     assert_eq!(firsts, 1);
 }
 
-pub async fn dedupe_concurrent_on_expired_record_has_exactly_one_first<D: WebhookDeduper + 'static>(
+pub async fn dedupe_concurrent_on_expired_record_has_exactly_one_first<
+    D: WebhookDeduper + 'static,
+>(
     d: Arc<D>,
 ) {
     let now = t0();
-    d.check_and_record("wh-race2", now, Duration::from_secs(1)).await.unwrap();
+    d.check_and_record("wh-race2", now, Duration::from_secs(1))
+        .await
+        .unwrap();
     let at = now + Duration::from_secs(5);
     let mut tasks = Vec::new();
     for _ in 0..RACERS {
