@@ -1,2 +1,270 @@
-//! Local simulator of the VeriTrans4G Unified API sandbox.
+//! # vt4g-sandbox — a local, stateful simulator of the VeriTrans4G Unified API sandbox
+//!
+//! A real HTTP server on `127.0.0.1` that behaves like the sandbox the
+//! reference describes: Bearer authentication, the format check, stateful
+//! orders per provider, the "last digit of the amount" tables and the dummy
+//! provider pages ([`tables`]), signed redirects and webhooks, idempotency,
+//! and fault injection. See `sandbox/README.md` for the admin API and every
+//! reading of an ambiguous reference table.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use vt4g_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! println!("point the client at {}", sandbox.base_url()); // http://127.0.0.1:PORT/fep/command
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod clock;
+mod config;
+mod delivery;
+mod engine;
+mod http;
+pub mod tables;
+mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+pub use clock::{format_jst, parse_jst, Clock, ManualClock, SystemClock};
+pub use config::{
+    FaultKind, FaultRule, PushUrlPolicy, RandomFaults, SandboxConfig, WebhookRetryPolicy,
+    DEFAULT_AUTH_KEY, DEFAULT_BEARER_TOKEN, DEFAULT_CCID,
+};
+pub use engine::{
+    DeliveryAttempt, DeliveryState, Effect, Order, OrderKind, OrderState, WebhookRecord,
+    IDEMPOTENCY_TTL,
+};
+
+pub(crate) struct Shared {
+    pub(crate) cfg: SandboxConfig,
+    pub(crate) root_url: String,
+    pub(crate) state: Mutex<engine::State>,
+    pub(crate) http: reqwest::Client,
+}
+
+/// A running simulator. Dropping it stops accepting connections (like
+/// [`Sandbox::shutdown`] without waiting).
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Binds `cfg.addr` and starts serving in the background.
+    ///
+    /// # Errors
+    /// The bind error (address in use, permission) or the HTTP client for
+    /// webhook delivery could not be built.
+    pub async fn start(cfg: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener = TcpListener::bind(cfg.addr).await?;
+        let addr = listener.local_addr()?;
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .map_err(|e| std::io::Error::other(format!("webhook HTTP client: {e}")))?;
+        let state = engine::State::new(cfg.faults.clone(), cfg.random_faults.clone());
+        let shared = Arc::new(Shared {
+            root_url: format!("http://{addr}"),
+            cfg,
+            state: Mutex::new(state),
+            http,
+        });
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, Arc::clone(&shared), stop_rx));
+        Ok(Sandbox {
+            shared,
+            addr,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API server URL, as in the spec: `http://127.0.0.1:PORT/fep/command`.
+    pub fn base_url(&self) -> String {
+        format!("{}/fep/command", self.shared.root_url)
+    }
+
+    /// `http://127.0.0.1:PORT` (admin endpoints live under `/_sandbox`).
+    pub fn root_url(&self) -> String {
+        self.shared.root_url.clone()
+    }
+
+    /// The configured bearer token.
+    pub fn bearer_token(&self) -> &vt4g::Secret {
+        &self.shared.cfg.bearer_token
+    }
+
+    /// Every effect applied so far, in order.
+    pub fn effects(&self) -> Vec<Effect> {
+        self.shared.state.lock().effects.clone()
+    }
+
+    /// Every webhook and its deliveries so far.
+    pub fn webhooks(&self) -> Vec<WebhookRecord> {
+        self.shared.state.lock().webhooks.clone()
+    }
+
+    /// An order by paymentId.
+    pub fn order(&self, payment_id: &str) -> Option<Order> {
+        self.shared.state.lock().order(payment_id)
+    }
+
+    /// Plans a fault (same as `POST /_sandbox/faults`).
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.shared.state.lock().add_fault(rule);
+    }
+
+    /// Removes every planned fault.
+    pub fn clear_faults(&self) {
+        self.shared.state.lock().clear_faults();
+    }
+
+    fn admin(
+        &self,
+        f: impl FnOnce(
+            &mut engine::State,
+            &engine::Ctx<'_>,
+            &mut Vec<engine::WebhookJob>,
+        ) -> Result<serde_json::Value, (u16, String)>,
+    ) -> Result<serde_json::Value, String> {
+        let ctx = engine::Ctx {
+            now: self.shared.cfg.clock.now(),
+            root_url: &self.shared.root_url,
+            push_policy: self.shared.cfg.push_url_policy,
+        };
+        let mut jobs = Vec::new();
+        let r = f(&mut self.shared.state.lock(), &ctx, &mut jobs);
+        delivery::spawn_all(&self.shared, jobs);
+        r.map_err(|(_, m)| m)
+    }
+
+    /// Simulates the provider cancelling an original order's contract: the
+    /// order becomes `deregistered` and the `deregistration` webhook goes to
+    /// `deregistrationPushUrl` (else `pushUrl`). Same as
+    /// `POST /_sandbox/orders/{paymentId}/deregister`.
+    ///
+    /// # Errors
+    /// No such order, Rakuten (no deregistration notifications), or not an
+    /// original order with an active contract.
+    pub fn deregister(&self, payment_id: &str) -> Result<serde_json::Value, String> {
+        self.admin(|st, ctx, jobs| st.deregister(ctx, payment_id, jobs))
+    }
+
+    /// Simulates the consumer paying a PayPay charge that answered
+    /// UA-U00-001 (`recoveryType=recovery`): the order completes and a second
+    /// webhook with UA-000-001 is sent. Same as
+    /// `POST /_sandbox/orders/{paymentId}/complete`.
+    ///
+    /// # Errors
+    /// No such order, or it is not waiting for the consumer.
+    pub fn complete_user_paying(&self, payment_id: &str) -> Result<serde_json::Value, String> {
+        self.admin(|st, ctx, jobs| st.complete_user_paying(ctx, payment_id, jobs))
+    }
+
+    /// Stops accepting connections, lets open connections finish their
+    /// current request, and waits for the accept loop to end.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
+    /// Serves until Ctrl-C (or SIGTERM on Unix), then shuts down gracefully.
+    ///
+    /// # Errors
+    /// The signal handler could not be installed.
+    pub async fn run_until_signal(self) -> std::io::Result<()> {
+        wait_for_signal().await?;
+        self.shutdown().await;
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> std::io::Result<()> {
+    tokio::signal::ctrl_c().await
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let router = http::router(Arc::clone(&shared));
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.changed() => break,
+            a = listener.accept() => a,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let kill_ext = http::ConnKill(Arc::clone(&kill));
+            let svc = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(kill_ext.clone());
+                    let router = router.clone();
+                    async move {
+                        use tower::ServiceExt;
+                        router.oneshot(req).await
+                    }
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = kill.notified() => {}
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = kill.notified() => {}
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,318 @@
+//! HTTP surface: the command endpoint, the consumer page, the admin API, and
+//! the connection loop (served with hyper directly so a fault can drop a TCP
+//! connection without answering).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+use vt4g::Command;
+
+use crate::config::{FaultKind, FaultRule};
+use crate::engine::{self, ConsumerOutcome, Ctx, IdemDecision, Reply};
+use crate::{delivery, validate, Shared};
+
+/// Lets a handler close its own TCP connection without answering.
+#[derive(Clone)]
+pub(crate) struct ConnKill(pub Arc<Notify>);
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/fep/command/{command}", post(command))
+        .route("/consumer/{token}", get(consumer))
+        .route("/_sandbox/effects", get(effects))
+        .route("/_sandbox/webhooks", get(webhooks))
+        .route("/_sandbox/tables", get(tables_json))
+        .route("/_sandbox/orders/{payment_id}", get(order))
+        .route("/_sandbox/orders/{payment_id}/deregister", post(deregister))
+        .route("/_sandbox/orders/{payment_id}/complete", post(complete))
+        .route(
+            "/_sandbox/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .with_state(shared)
+}
+
+fn json_reply(r: Reply) -> Response {
+    let mut resp = Response::new(Body::from(r.body));
+    *resp.status_mut() =
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn ident_of(cmd: Command, v: &Value) -> String {
+    let paths: &[&str] = match cmd {
+        Command::GetTransactionResult => &["transaction.fepReferenceId"],
+        _ => &["order.paymentId", "order.fepOrderId"],
+    };
+    paths
+        .iter()
+        .find_map(|p| validate::str_at(v, p))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn command(
+    State(sh): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    kill: Option<Extension<ConnKill>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(cmd) = Command::from_name(&name).filter(|c| c.as_str() == name) else {
+        return (StatusCode::NOT_FOUND, "Page not found").into_response();
+    };
+    let token_ok = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .is_some_and(|t| ct_eq(t.trim().as_bytes(), sh.cfg.bearer_token.expose().as_bytes()));
+    if !token_ok {
+        return json_reply(engine::error("UA-REQ-008", None));
+    }
+    let key = match headers.get("x-vt-idempotency-key") {
+        None => None,
+        Some(h) => match h.to_str() {
+            Ok(k) if !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => Some(k.to_owned()),
+            _ => {
+                return json_reply(engine::error(
+                    "UA-REQ-001",
+                    Some("X-VT-Idempotency-Key must be 1-100 single byte alphanumeric characters, '-' or '_'"),
+                ))
+            }
+        },
+    };
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return json_reply(engine::error(
+                "UA-REQ-001",
+                Some(&format!("malformed JSON: {e}")),
+            ))
+        }
+    };
+    if let Err(msg) = validate::check(cmd, &v) {
+        return json_reply(engine::error("UA-REQ-001", Some(&msg)));
+    }
+    let ident = ident_of(cmd, &v);
+    let fault = sh.state.lock().take_fault(cmd, Some(&ident));
+    match fault {
+        None => json_reply(run(&sh, cmd, v, ident, key, None).await),
+        Some(FaultKind::ServerError) => json_reply(engine::error("UA-SYS-003", None)),
+        Some(FaultKind::RateLimited) => json_reply(engine::error("UA-LMT-001", None)),
+        Some(FaultKind::InProcess) => json_reply(engine::error("UA-REQ-005", None)),
+        Some(FaultKind::Maintenance) => json_reply(engine::error("UA-PRV-999", None)),
+        Some(FaultKind::Delay) => {
+            json_reply(run(&sh, cmd, v, ident, key, Some(sh.cfg.fault_delay)).await)
+        }
+        Some(FaultKind::DropConnection) => drop_connection(kill).await,
+        Some(FaultKind::ApplyThenDrop) => {
+            let _applied = run(&sh, cmd, v, ident, key, None).await;
+            drop_connection(kill).await
+        }
+    }
+}
+
+async fn drop_connection(kill: Option<Extension<ConnKill>>) -> Response {
+    match kill {
+        Some(Extension(k)) => {
+            k.0.notify_one();
+            std::future::pending::<Response>().await
+        }
+        // Not served by our connection loop: the closest we can do.
+        None => json_reply(engine::error("UA-SYS-003", None)),
+    }
+}
+
+/// Idempotency check, then processing (after `delay`, in a task that finishes
+/// even if the client goes away), then the idempotency record.
+async fn run(
+    sh: &Arc<Shared>,
+    cmd: Command,
+    v: Value,
+    ident: String,
+    key: Option<String>,
+    delay: Option<Duration>,
+) -> Reply {
+    let now = sh.cfg.clock.now();
+    let decision = sh.state.lock().idem_begin(key.as_deref(), cmd, &ident, now);
+    let idem = match decision {
+        IdemDecision::Replay(r) => return r,
+        IdemDecision::InProcess => return engine::error("UA-REQ-005", None),
+        IdemDecision::Proceed(k) => k,
+    };
+    let work = {
+        let sh = Arc::clone(sh);
+        move || {
+            let now = sh.cfg.clock.now();
+            let ctx = Ctx {
+                now,
+                root_url: &sh.root_url,
+                push_policy: sh.cfg.push_url_policy,
+            };
+            let mut jobs = Vec::new();
+            let reply = {
+                let mut st = sh.state.lock();
+                let r = st.process(&ctx, cmd, &v, idem.as_ref(), &mut jobs);
+                st.idem_finish(idem, &r, now);
+                r
+            };
+            delivery::spawn_all(&sh, jobs);
+            reply
+        }
+    };
+    match delay {
+        None => work(),
+        Some(d) => {
+            let task = tokio::spawn(async move {
+                tokio::time::sleep(d).await;
+                work()
+            });
+            task.await
+                .unwrap_or_else(|_| engine::error("UA-SYS-002", None))
+        }
+    }
+}
+
+async fn consumer(
+    State(sh): State<Arc<Shared>>,
+    Path(token): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let now = sh.cfg.clock.now();
+    let ctx = Ctx {
+        now,
+        root_url: &sh.root_url,
+        push_policy: sh.cfg.push_url_policy,
+    };
+    let mut jobs = Vec::new();
+    let outcome = sh.state.lock().consumer(
+        &ctx,
+        &sh.cfg.merchant_ccid,
+        &sh.cfg.auth_key,
+        &token,
+        q.get("choice").map(String::as_str),
+        &mut jobs,
+    );
+    delivery::spawn_all(&sh, jobs);
+    match outcome {
+        ConsumerOutcome::Redirect(loc) => Response::builder()
+            .status(StatusCode::FOUND)
+            .header(header::LOCATION, loc)
+            .body(Body::empty())
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        ConsumerOutcome::Page(status, text) => {
+            (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), text).into_response()
+        }
+    }
+}
+
+async fn effects(State(sh): State<Arc<Shared>>) -> Response {
+    Json(sh.state.lock().effects.clone()).into_response()
+}
+
+async fn webhooks(State(sh): State<Arc<Shared>>) -> Response {
+    Json(sh.state.lock().webhooks.clone()).into_response()
+}
+
+async fn tables_json() -> Response {
+    Json(crate::tables::CELLS).into_response()
+}
+
+async fn order(State(sh): State<Arc<Shared>>, Path(pid): Path<String>) -> Response {
+    match sh.state.lock().order(&pid) {
+        Some(o) => Json(o).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "no such order"})),
+        )
+            .into_response(),
+    }
+}
+
+fn admin_result(
+    sh: &Arc<Shared>,
+    f: impl FnOnce(
+        &mut engine::State,
+        &Ctx<'_>,
+        &mut Vec<engine::WebhookJob>,
+    ) -> Result<Value, (u16, String)>,
+) -> Response {
+    let ctx = Ctx {
+        now: sh.cfg.clock.now(),
+        root_url: &sh.root_url,
+        push_policy: sh.cfg.push_url_policy,
+    };
+    let mut jobs = Vec::new();
+    let r = f(&mut sh.state.lock(), &ctx, &mut jobs);
+    delivery::spawn_all(sh, jobs);
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err((s, msg)) => (
+            StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST),
+            Json(json!({"error": msg})),
+        )
+            .into_response(),
+    }
+}
+
+async fn deregister(State(sh): State<Arc<Shared>>, Path(pid): Path<String>) -> Response {
+    admin_result(&sh, |st, ctx, jobs| st.deregister(ctx, &pid, jobs))
+}
+
+async fn complete(State(sh): State<Arc<Shared>>, Path(pid): Path<String>) -> Response {
+    admin_result(&sh, |st, ctx, jobs| {
+        st.complete_user_paying(ctx, &pid, jobs)
+    })
+}
+
+async fn add_fault(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<FaultRule>(&body) {
+        Ok(rule) => {
+            if let Some(c) = &rule.command {
+                if Command::from_name(c).is_none_or(|x| x.as_str() != c) {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        Json(json!({"error": format!("unknown command {c:?}")})),
+                    )
+                        .into_response();
+                }
+            }
+            sh.state.lock().add_fault(rule.clone());
+            (StatusCode::CREATED, Json(rule)).into_response()
+        }
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+async fn list_faults(State(sh): State<Arc<Shared>>) -> Response {
+    Json(sh.state.lock().planned_faults()).into_response()
+}
+
+async fn clear_faults(State(sh): State<Arc<Shared>>) -> Response {
+    sh.state.lock().clear_faults();
+    StatusCode::NO_CONTENT.into_response()
+}

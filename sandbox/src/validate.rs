@@ -1,0 +1,345 @@
+//! The format check of request bodies (400 UA-REQ-001, message names the field).
+//!
+//! The check follows the reference's field lists: required fields, JSON types,
+//! maximum lengths, enums, character sets of IDs and keys, digits-only amounts,
+//! URL format, and the one-of blocks (`paymentId` xor `fepOrderId`). Unknown
+//! fields are ignored (lenient, like the response side of the spec).
+//! Per-provider limits that depend on the order (amount digits) are checked by
+//! the engine once the provider is known.
+
+use serde_json::{Map, Value};
+use vt4g::Command;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Id,
+    Digits,
+    Enum(&'static [&'static str]),
+    Url,
+    DateTime,
+}
+
+struct Field {
+    path: &'static str,
+    required: bool,
+    max: usize,
+    kind: Kind,
+}
+
+const fn f(path: &'static str, required: bool, max: usize, kind: Kind) -> Field {
+    Field {
+        path,
+        required,
+        max,
+        kind,
+    }
+}
+
+const PAY_TYPES: &[&str] = &["paypay", "rakuten", "docomo", "au", "merpay"];
+const AUTH_CAPTURE: &[&str] = &["auth", "auth_with_capture"];
+const COMMODITY: &[&str] = &["digital_content", "product_sales", "service"];
+const USE: &[&str] = &["use", "not_use"];
+const MODES: &[&str] = &["live", "sandbox"];
+
+const TX_KEYS: [Field; 4] = [
+    f("transaction.merchantRequestKey1", false, 100, Kind::Id),
+    f("transaction.merchantRequestKey2", false, 100, Kind::Id),
+    f("transaction.metadata1", false, 2000, Kind::Text),
+    f("transaction.metadata2", false, 2000, Kind::Text),
+];
+
+fn fields(cmd: Command) -> Vec<Field> {
+    let mut v = match cmd {
+        Command::Pay | Command::Subscribe => vec![
+            f("order.payType", true, 20, Kind::Enum(PAY_TYPES)),
+            f("order.paymentId", true, 64, Kind::Id),
+            f("order.description", false, 255, Kind::Text),
+            f("order.commodityType", false, 20, Kind::Enum(COMMODITY)),
+            f("merchant.storeId", false, 255, Kind::Id),
+            f("merchant.storeName", false, 255, Kind::Text),
+            f("merchant.terminalId", false, 255, Kind::Id),
+            f("customer.buyer.buyerInfoType", false, 20, Kind::Enum(USE)),
+            f(
+                "customer.shipping.deliveryAddressType",
+                false,
+                20,
+                Kind::Enum(USE),
+            ),
+            f("control.requestMode", false, 20, Kind::Enum(MODES)),
+            f("control.successUrl", true, 1024, Kind::Url),
+            f("control.cancelUrl", false, 1024, Kind::Url),
+            f("control.errorUrl", true, 1024, Kind::Url),
+            f("control.pushUrl", false, 1024, Kind::Url),
+            f(
+                "paymentInstrument.au.loginType",
+                false,
+                20,
+                Kind::Enum(&["au_id", "linked_id"]),
+            ),
+        ],
+        Command::UpdateOrder => vec![
+            f("order.paymentId", false, 64, Kind::Id),
+            f("order.fepOrderId", false, 100, Kind::Id),
+            f("order.amount", false, 12, Kind::Digits),
+            f(
+                "order.authExtensionType",
+                false,
+                20,
+                Kind::Enum(&["extend", "not_extend"]),
+            ),
+            f("control.pushUrl", false, 1024, Kind::Url),
+        ],
+        Command::Capture => vec![
+            f("order.paymentId", false, 64, Kind::Id),
+            f("order.fepOrderId", false, 100, Kind::Id),
+            f("order.amount", false, 12, Kind::Digits),
+            f("order.description", false, 255, Kind::Text),
+            f("control.pushUrl", false, 1024, Kind::Url),
+        ],
+        Command::Cancel => vec![
+            f("order.paymentId", false, 64, Kind::Id),
+            f("order.fepOrderId", false, 100, Kind::Id),
+            f("order.amount", false, 12, Kind::Digits),
+            f("transaction.reason", false, 255, Kind::Text),
+            f("control.pushUrl", false, 1024, Kind::Url),
+            f(
+                "protocol.forceMode",
+                false,
+                20,
+                Kind::Enum(&["none", "refund"]),
+            ),
+        ],
+        Command::Charge => vec![
+            f("order.paymentId", true, 64, Kind::Id),
+            f("order.originalPaymentId", false, 64, Kind::Id),
+            f("order.originalFepOrderId", false, 100, Kind::Id),
+            f("order.authCaptureType", false, 20, Kind::Enum(AUTH_CAPTURE)),
+            f("order.amount", true, 12, Kind::Digits),
+            f("order.description", false, 255, Kind::Text),
+            f("merchant.storeId", false, 255, Kind::Id),
+            f("merchant.terminalId", false, 255, Kind::Id),
+            f("control.pushUrl", false, 1024, Kind::Url),
+            f(
+                "protocol.recoveryType",
+                false,
+                20,
+                Kind::Enum(&["recovery", "not_recovery"]),
+            ),
+            f(
+                "protocol.recoveryExpiredDatetime",
+                false,
+                14,
+                Kind::DateTime,
+            ),
+        ],
+        Command::Terminate => vec![
+            f("order.paymentId", false, 64, Kind::Id),
+            f("order.fepOrderId", false, 100, Kind::Id),
+            f("control.pushUrl", false, 1024, Kind::Url),
+        ],
+        Command::GetTransactionResult => {
+            vec![f("transaction.fepReferenceId", true, 100, Kind::Id)]
+        }
+    };
+    match cmd {
+        Command::Pay => {
+            v.push(f("order.amount", true, 12, Kind::Digits));
+            v.push(f(
+                "order.authCaptureType",
+                false,
+                20,
+                Kind::Enum(AUTH_CAPTURE),
+            ));
+            v.push(f("customer.buyer.userAgent", false, 2048, Kind::Text));
+            v.push(f(
+                "paymentInstrument.au.paymentAuthenticationType",
+                false,
+                20,
+                Kind::Enum(&["id_method", "app_method"]),
+            ));
+        }
+        Command::Subscribe => {
+            v.push(f("order.orderName", false, 60, Kind::Text));
+            v.push(f("customer.buyer.userAgent", false, 2048, Kind::Text));
+            v.push(f("control.deregistrationPushUrl", false, 1024, Kind::Url));
+        }
+        _ => {}
+    }
+    if cmd != Command::GetTransactionResult {
+        v.extend(TX_KEYS);
+    }
+    v
+}
+
+/// Looks a dotted path up; `Err` names the first non-object block on the way.
+fn lookup<'a>(root: &'a Map<String, Value>, path: &str) -> Result<Option<&'a Value>, String> {
+    let mut cur = root;
+    let mut parts = path.split('.').peekable();
+    let mut walked = String::new();
+    while let Some(p) = parts.next() {
+        if !walked.is_empty() {
+            walked.push('.');
+        }
+        walked.push_str(p);
+        let Some(v) = cur.get(p) else { return Ok(None) };
+        if parts.peek().is_none() {
+            return Ok(Some(v));
+        }
+        match v {
+            Value::Object(m) => cur = m,
+            Value::Null => return Ok(None),
+            _ => return Err(format!("{walked} must be an object")),
+        }
+    }
+    Ok(None)
+}
+
+fn is_id(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn check_value(field: &Field, s: &str) -> Result<(), String> {
+    let p = field.path;
+    if s.chars().count() > field.max {
+        return Err(format!("{p} exceeds {} characters", field.max));
+    }
+    match field.kind {
+        Kind::Text => Ok(()),
+        Kind::Id if s.is_empty() || !is_id(s) => Err(format!(
+            "{p} must be single byte alphanumeric characters, '-' or '_'"
+        )),
+        Kind::Digits if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(format!("{p} must be single byte numbers"))
+        }
+        Kind::Enum(vals) if !vals.contains(&s) => {
+            Err(format!("{p} must be one of {}", vals.join(", ")))
+        }
+        Kind::Url => match url::Url::parse(s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+            _ => Err(format!("{p} must be an absolute http(s) URL")),
+        },
+        Kind::DateTime if crate::clock::parse_jst(s).is_none() => {
+            Err(format!("{p} must be a date-time yyyyMMddHHmmss"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks the body of `cmd`; returns the message of the first violation.
+pub(crate) fn check(cmd: Command, body: &Value) -> Result<(), String> {
+    let Value::Object(root) = body else {
+        return Err("the request body must be a JSON object".into());
+    };
+    for field in fields(cmd) {
+        match lookup(root, field.path)? {
+            None | Some(Value::Null) => {
+                if field.required {
+                    return Err(format!("{} is required", field.path));
+                }
+            }
+            Some(Value::String(s)) => check_value(&field, s)?,
+            Some(_) => return Err(format!("{} must be a string", field.path)),
+        }
+    }
+    // Blocks the field list names must be objects when present.
+    if let Some(v) = root.get("control") {
+        if !v.is_object() {
+            return Err("control must be an object".into());
+        }
+    }
+    match cmd {
+        Command::Pay | Command::Subscribe => {
+            if !root.get("control").is_some_and(Value::is_object) {
+                return Err("control is required".into());
+            }
+            // cancelUrl is required for every provider the reference badges (not Rakuten).
+            let pay_type = lookup(root, "order.payType")?.and_then(Value::as_str);
+            if pay_type != Some("rakuten") && lookup(root, "control.cancelUrl")?.is_none() {
+                return Err("control.cancelUrl is required".into());
+            }
+            check_items(cmd, root)?;
+        }
+        Command::Charge => {
+            one_of(root, "order.originalPaymentId", "order.originalFepOrderId")?;
+            check_items(cmd, root)?;
+        }
+        Command::UpdateOrder | Command::Capture | Command::Cancel | Command::Terminate => {
+            one_of(root, "order.paymentId", "order.fepOrderId")?;
+        }
+        Command::GetTransactionResult => {}
+    }
+    Ok(())
+}
+
+fn one_of(root: &Map<String, Value>, a: &str, b: &str) -> Result<(), String> {
+    let has = |p: &str| lookup(root, p).map(|v| v.is_some_and(|v| !v.is_null()));
+    match (has(a)?, has(b)?) {
+        (true, true) => Err(format!("{a} cannot be specified together with {b}")),
+        (false, false) => Err(format!("{a} or {b} is required")),
+        _ => Ok(()),
+    }
+}
+
+fn check_items(cmd: Command, root: &Map<String, Value>) -> Result<(), String> {
+    let Some(items) = root.get("item") else {
+        return Ok(());
+    };
+    let Value::Array(items) = items else {
+        return Err("item must be an array".into());
+    };
+    let name_max = if cmd == Command::Charge { 900 } else { 4000 };
+    for (i, it) in items.iter().enumerate() {
+        let Value::Object(m) = it else {
+            return Err(format!("item[{i}] must be an object"));
+        };
+        for (key, max) in [("id", 255), ("name", name_max), ("categoryId", 4)] {
+            match m.get(key) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) if s.chars().count() > max => {
+                    return Err(format!("item[{i}].{key} exceeds {max} characters"));
+                }
+                Some(Value::String(_)) => {}
+                Some(_) => return Err(format!("item[{i}].{key} must be a string")),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A string at a dotted path (after [`check`] passed).
+pub(crate) fn str_at<'a>(body: &'a Value, path: &str) -> Option<&'a str> {
+    let mut cur = body;
+    for p in path.split('.') {
+        cur = cur.get(p)?;
+    }
+    cur.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_the_field() {
+        let e = check(Command::Capture, &json!({"order": {"paymentId": "a b"}})).unwrap_err();
+        assert!(e.contains("order.paymentId"), "{e}");
+        let e = check(Command::Capture, &json!({"order": {}})).unwrap_err();
+        assert!(e.contains("order.paymentId or order.fepOrderId"), "{e}");
+        let e = check(
+            Command::Capture,
+            &json!({"order": {"paymentId": "p", "amount": 5}}),
+        )
+        .unwrap_err();
+        assert!(e.contains("order.amount must be a string"), "{e}");
+        assert!(check(
+            Command::Capture,
+            &json!({"order": {"paymentId": "p", "amount": "5"}})
+        )
+        .is_ok());
+        let e = check(Command::GetTransactionResult, &json!({})).unwrap_err();
+        assert!(e.contains("transaction.fepReferenceId"), "{e}");
+    }
+}
