@@ -474,18 +474,25 @@ mod tests {
             assert_eq!(ActionCode::from_code(a.as_str()), a);
         }
         let mut seen = std::collections::HashSet::new();
-        assert!(ResultCode::ALL.iter().all(|c| seen.insert(c.as_str().to_owned())));
+        assert!(ResultCode::ALL
+            .iter()
+            .all(|c| seen.insert(c.as_str().to_owned())));
     }
 
     #[test]
     fn table_counts_match_the_reference() {
         assert_eq!(ResultCode::ALL.len(), 32);
-        let ua = ResultCode::ALL.iter().filter(|c| c.as_str().starts_with("UA-")).count();
+        let ua = ResultCode::ALL
+            .iter()
+            .filter(|c| c.as_str().starts_with("UA-"))
+            .count();
         assert_eq!(ua, 31);
         // every action code of the reference's table is used by some result code
         for a in ActionCode::ALL {
             assert!(
-                ResultCode::ALL.iter().any(|c| c.action_code() == Some(a.clone())),
+                ResultCode::ALL
+                    .iter()
+                    .any(|c| c.action_code() == Some(a.clone())),
                 "{a} unused"
             );
         }
@@ -493,7 +500,10 @@ mod tests {
 
     #[test]
     fn classes() {
-        let retryable: Vec<_> = ResultCode::ALL.iter().filter(|c| c.is_retryable()).collect();
+        let retryable: Vec<_> = ResultCode::ALL
+            .iter()
+            .filter(|c| c.is_retryable())
+            .collect();
         assert_eq!(retryable.len(), 5);
         assert!(retryable
             .iter()

@@ -1,0 +1,568 @@
+//! The core of a call: request-mode check, validation, one serialization,
+//! ledger bookkeeping, the retry loop and lenient response decoding.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+use tracing::Instrument;
+
+use super::{CallOptions, Inner, Outcome, RequestMode};
+use crate::error::{excerpt, ApiFailure, DecodeFailure};
+use crate::idempotency::{
+    body_fingerprint, Begin, IdempotencyKey, IdempotencyRecord, RecordState, StoredResponse,
+    KEY_LIFETIME,
+};
+use crate::result_code::{ActionCode, ResultCode, Status};
+use crate::validation::{validate, ValidationOptions};
+use crate::{Command, Error, PayType};
+
+/// The header carrying the idempotency key.
+pub(crate) const IDEMPOTENCY_HEADER: &str = "X-VT-Idempotency-Key";
+
+/// No retry is started when the key is this close to its 24 h life.
+const KEY_SAFETY_MARGIN: Duration = Duration::from_secs(60);
+
+/// The `result` block, read leniently before the typed body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawResult {
+    result_code: Option<String>,
+    status: Option<String>,
+    action_code: Option<String>,
+    v_result_code: Option<String>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    result: Option<RawResult>,
+}
+
+fn read_result(body: &[u8]) -> Option<RawResult> {
+    serde_json::from_slice::<Envelope>(body).ok()?.result
+}
+
+/// `order.paymentId`, else `order.fepOrderId`, for logs and the ledger.
+fn payment_id_of(body: &Value) -> Option<String> {
+    let order = body.get("order")?;
+    order
+        .get("paymentId")
+        .or_else(|| order.get("fepOrderId"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// Fills `control.requestMode` from the environment when absent; returns the
+/// contradicting value when present and different.
+pub(crate) fn apply_request_mode(body: &mut Value, mode: RequestMode) -> Result<(), String> {
+    let Some(obj) = body.as_object_mut() else {
+        return Ok(()); // the validator reports a non-object body
+    };
+    let control = obj
+        .entry("control")
+        .or_insert_with(|| Value::Object(Default::default()));
+    let Some(control) = control.as_object_mut() else {
+        return Ok(());
+    };
+    match control.get("requestMode") {
+        None | Some(Value::Null) => {
+            control.insert("requestMode".into(), Value::String(mode.as_str().into()));
+            Ok(())
+        }
+        Some(Value::String(s)) if s == mode.as_str() => Ok(()),
+        Some(other) => Err(match other {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        }),
+    }
+}
+
+struct Prepared {
+    command: Command,
+    body: Bytes,
+    key: Option<String>,
+    key_created_at: SystemTime,
+}
+
+/// The last thing an attempt produced.
+enum Last {
+    Answer { status: u16, body: Bytes },
+    Transport(reqwest::Error),
+}
+
+struct Sent {
+    last: Last,
+    attempts: u32,
+    maybe_processed: bool,
+}
+
+pub(crate) async fn execute<T: DeserializeOwned>(
+    inner: &Inner,
+    command: Command,
+    body: Value,
+    opts: CallOptions,
+) -> Result<Outcome<T>, Error> {
+    let payment_id = payment_id_of(&body);
+    let span = tracing::info_span!(
+        "vt4g.call",
+        command = command.as_str(),
+        payment_id = payment_id.as_deref().unwrap_or(""),
+        attempt = tracing::field::Empty,
+        http_status = tracing::field::Empty,
+        result_code = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let result = execute_inner(inner, command, body, opts, payment_id)
+        .instrument(span.clone())
+        .await;
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    match &result {
+        Ok(o) => {
+            span.record("result_code", o.result_code().as_str());
+        }
+        Err(e) => {
+            if let Some(c) = e.result_code() {
+                span.record("result_code", c.as_str());
+            }
+            span.in_scope(|| tracing::debug!(error = %e, "vt4g call failed"));
+        }
+    }
+    result
+}
+
+async fn execute_inner<T: DeserializeOwned>(
+    inner: &Inner,
+    command: Command,
+    mut body: Value,
+    opts: CallOptions,
+    payment_id: Option<String>,
+) -> Result<Outcome<T>, Error> {
+    let now = inner.clock.now();
+
+    // 1. control.requestMode must agree with the environment (pay, subscribe).
+    let mode_conflict = if matches!(command, Command::Pay | Command::Subscribe) {
+        apply_request_mode(&mut body, inner.mode).err()
+    } else {
+        None
+    };
+
+    // 2. Validate everything before any byte goes on the wire.
+    let pay_type = opts.pay_type.or_else(|| {
+        body.get("order")
+            .and_then(|o| o.get("payType"))
+            .and_then(Value::as_str)
+            .and_then(PayType::from_name)
+    });
+    let vopts = ValidationOptions {
+        mode: inner.mode,
+        strict: inner.strict,
+        pay_type,
+        url_policy: inner.url_policy,
+        now,
+    };
+    let report = validate(command, &body, &vopts);
+    if !report.is_valid() {
+        return Err(Error::Validation(Box::new(report)));
+    }
+    if let Some(found) = mode_conflict {
+        // The validator reports a requestMode that contradicts `vopts.mode`; this is
+        // the belt to its braces (e.g. a value that is not a request mode at all).
+        return Err(Error::Config(format!(
+            "control.requestMode is {found:?} but the client targets the {} environment",
+            inner.mode
+        )));
+    }
+
+    // 3. Serialize once; these bytes go out on every attempt.
+    let bytes = Bytes::from(serde_json::to_vec(&body).map_err(|e| {
+        Error::Config(format!(
+            "the {command} request could not be serialized: {e}"
+        ))
+    })?);
+    let fingerprint = body_fingerprint(&bytes);
+    let caller_key = opts.key.map(IdempotencyKey::into_string);
+    let key = caller_key.clone().or_else(|| {
+        command
+            .is_mutating()
+            .then(|| IdempotencyKey::generate().into_string())
+    });
+
+    // 4a. With a ledger and a scope.
+    if let (Some(store), Some(scope), Some(key)) = (&inner.store, opts.scope, key.clone()) {
+        let proposal = IdempotencyRecord {
+            scope: scope.clone(),
+            key,
+            command,
+            payment_id,
+            fingerprint,
+            body: bytes.to_vec(),
+            created_at: now,
+            state: RecordState::InFlight,
+            lease_until: now + inner.lease,
+            response: None,
+        };
+        let (rec, resumed) = match store.begin(proposal, now, inner.lease).await? {
+            Begin::Started(rec) => (rec, false),
+            Begin::Resumed(rec) => {
+                if rec.fingerprint != fingerprint {
+                    let _ = store.release(&rec.scope, &rec.key).await;
+                    return Err(Error::IdempotencyConflict {
+                        key: rec.key,
+                        scope: Some(scope),
+                    });
+                }
+                (rec, true)
+            }
+            Begin::Completed(rec) => {
+                if rec.fingerprint != fingerprint {
+                    return Err(Error::IdempotencyConflict {
+                        key: rec.key,
+                        scope: Some(scope),
+                    });
+                }
+                let Some(resp) = rec.response else {
+                    return Err(Error::Config(format!(
+                        "ledger scope {scope:?} is completed but holds no response"
+                    )));
+                };
+                tracing::debug!(scope = %scope, "answered from the idempotency ledger");
+                return classify(command, resp.http_status, &resp.body, Some(&rec.key), 0);
+            }
+            Begin::InFlightElsewhere(rec) => {
+                if rec.fingerprint != fingerprint {
+                    return Err(Error::IdempotencyConflict {
+                        key: rec.key,
+                        scope: Some(scope),
+                    });
+                }
+                return Err(Error::InFlightElsewhere {
+                    scope,
+                    key: rec.key,
+                });
+            }
+            Begin::Expired(rec) => {
+                return Err(Error::IdempotencyKeyExpired {
+                    key: rec.key,
+                    scope: Some(scope),
+                    created_at: rec.created_at,
+                });
+            }
+        };
+        if resumed {
+            tracing::debug!(scope = %rec.scope, "resuming an in-flight ledger entry");
+        }
+        let prepared = Prepared {
+            command,
+            // Resend the STORED bytes (identical fingerprint, so identical bytes).
+            body: Bytes::from(rec.body),
+            key: Some(rec.key.clone()),
+            key_created_at: rec.created_at,
+        };
+        let sent = send_with_retries(inner, &prepared).await?;
+        let (final_answer, result) = finish::<T>(&prepared, sent);
+        let ledger = match final_answer {
+            Some(stored) => store.complete(&rec.scope, &rec.key, stored).await,
+            None => store.release(&rec.scope, &rec.key).await,
+        };
+        if let Err(e) = ledger {
+            // The API's answer matters more than the bookkeeping: a later resume
+            // resends with the same key and gets the original answer back.
+            tracing::warn!(error = %e, "idempotency ledger update failed");
+        }
+        return result;
+    }
+
+    // 4b. No ledger: refuse a caller key reused with another body in this process.
+    if let Some(k) = &caller_key {
+        let mut index = inner
+            .key_index
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !index.check_and_insert(k, fingerprint, now) {
+            return Err(Error::IdempotencyConflict {
+                key: k.clone(),
+                scope: None,
+            });
+        }
+    }
+    let prepared = Prepared {
+        command,
+        body: bytes,
+        key,
+        key_created_at: now,
+    };
+    let sent = send_with_retries(inner, &prepared).await?;
+    finish(&prepared, sent).1
+}
+
+/// Turns the last attempt into the call's result, and says what the ledger
+/// should store (`Some`: a final answer; `None`: release the lease).
+fn finish<T: DeserializeOwned>(
+    p: &Prepared,
+    sent: Sent,
+) -> (Option<StoredResponse>, Result<Outcome<T>, Error>) {
+    let key = p.key.clone();
+    match sent.last {
+        Last::Answer { status, body } => {
+            let code = read_result(&body)
+                .and_then(|r| r.result_code)
+                .map(|c| ResultCode::from_code(&c));
+            let result = classify(p.command, status, &body, key.as_deref(), sent.attempts);
+            let stored = code.filter(ResultCode::is_final).map(|_| StoredResponse {
+                http_status: status,
+                body: body.to_vec(),
+            });
+            (stored, result)
+        }
+        Last::Transport(source) => {
+            let err = if source.is_timeout() && !source.is_connect() {
+                Error::Timeout {
+                    command: p.command,
+                    idempotency_key: key,
+                    attempts: sent.attempts,
+                    maybe_processed: sent.maybe_processed,
+                }
+            } else {
+                Error::Transport {
+                    command: p.command,
+                    source,
+                    idempotency_key: key,
+                    attempts: sent.attempts,
+                    maybe_processed: sent.maybe_processed,
+                }
+            };
+            (None, Err(err))
+        }
+    }
+}
+
+/// Decodes an answer: the result block first, then the typed body.
+fn classify<T: DeserializeOwned>(
+    command: Command,
+    status: u16,
+    body: &[u8],
+    key: Option<&str>,
+    attempts: u32,
+) -> Result<Outcome<T>, Error> {
+    let raw = read_result(body);
+    let code = raw
+        .as_ref()
+        .and_then(|r| r.result_code.as_deref())
+        .map(ResultCode::from_code);
+    let Some(code) = code else {
+        if status == 404 {
+            return Err(Error::Api(Box::new(ApiFailure {
+                command,
+                http_status: status,
+                result_code: ResultCode::PageNotFound,
+                status: None,
+                action_code: None,
+                v_result_code: None,
+                message: None,
+                idempotency_key: key.map(str::to_owned),
+                attempts,
+                body_excerpt: excerpt(body),
+            })));
+        }
+        return Err(decode_error(
+            command,
+            status,
+            None,
+            "the response has no result.resultCode".into(),
+            body,
+            key,
+            attempts,
+        ));
+    };
+    if Outcome::from_code(&code, ()).is_some() {
+        return match serde_json::from_slice::<T>(body) {
+            Ok(typed) => Ok(Outcome::from_code(&code, typed)
+                .unwrap_or_else(|| unreachable!("from_code accepted this code a moment ago"))),
+            Err(e) => Err(decode_error(
+                command,
+                status,
+                Some(code),
+                format!("the typed body did not decode: {e}"),
+                body,
+                key,
+                attempts,
+            )),
+        };
+    }
+    let raw = raw.unwrap_or_default();
+    let failure = ApiFailure {
+        command,
+        http_status: status,
+        status: raw.status.as_deref().map(Status::from_code),
+        action_code: raw
+            .action_code
+            .as_deref()
+            .map(ActionCode::from_code)
+            .or_else(|| code.action_code()),
+        v_result_code: raw.v_result_code,
+        message: raw.message,
+        idempotency_key: key.map(str::to_owned),
+        attempts,
+        body_excerpt: excerpt(body),
+        result_code: code,
+    };
+    if failure.result_code.is_pending() {
+        Err(Error::Pending(Box::new(failure)))
+    } else {
+        Err(Error::Api(Box::new(failure)))
+    }
+}
+
+fn decode_error(
+    command: Command,
+    status: u16,
+    result_code: Option<ResultCode>,
+    reason: String,
+    body: &[u8],
+    key: Option<&str>,
+    attempts: u32,
+) -> Error {
+    Error::Decode(Box::new(DecodeFailure {
+        command,
+        http_status: status,
+        result_code,
+        reason,
+        idempotency_key: key.map(str::to_owned),
+        attempts,
+        excerpt: excerpt(body),
+        body: body.to_vec(),
+    }))
+}
+
+async fn send_once(inner: &Inner, p: &Prepared) -> Result<(u16, Bytes), reqwest::Error> {
+    let url = inner.urls[Command::ALL
+        .iter()
+        .position(|c| *c == p.command)
+        .unwrap_or_default()]
+    .clone();
+    let mut rb = inner
+        .http
+        .post(url)
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(AUTHORIZATION, inner.auth.clone());
+    if let Some(k) = &p.key {
+        rb = rb.header(IDEMPOTENCY_HEADER, k.as_str());
+    }
+    let resp = rb.body(p.body.clone()).send().await?;
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await?;
+    Ok((status, body))
+}
+
+/// Sends until a non-retryable answer, or the policy/budget/key life ends.
+async fn send_with_retries(inner: &Inner, p: &Prepared) -> Result<Sent, Error> {
+    let policy = &inner.retry;
+    let started = Instant::now();
+    let key_age = |extra: Duration| -> bool {
+        inner
+            .clock
+            .now()
+            .duration_since(p.key_created_at)
+            .map(|age| age + extra + KEY_SAFETY_MARGIN >= KEY_LIFETIME)
+            .unwrap_or(false)
+    };
+    if p.key.is_some() && key_age(Duration::ZERO) {
+        return Err(Error::IdempotencyKeyExpired {
+            key: p.key.clone().unwrap_or_default(),
+            scope: None,
+            created_at: p.key_created_at,
+        });
+    }
+    // Resending after "maybe processed" is safe only with a key, or for the read-only command.
+    let resend_safe = p.key.is_some() || !p.command.is_mutating();
+    let span = tracing::Span::current();
+    let mut attempts = 0u32;
+    let mut maybe_processed = false;
+    loop {
+        attempts += 1;
+        span.record("attempt", attempts);
+        let res = send_once(inner, p).await;
+        let (last, retry) = match res {
+            Ok((status, body)) => {
+                span.record("http_status", status);
+                let code = read_result(&body)
+                    .and_then(|r| r.result_code)
+                    .map(|c| ResultCode::from_code(&c));
+                maybe_processed = true;
+                let retry = match &code {
+                    Some(c) => {
+                        span.record("result_code", c.as_str());
+                        c.is_retryable()
+                    }
+                    // 5xx without a result code: like a timeout, maybe processed.
+                    None => status >= 500 && resend_safe,
+                };
+                (Last::Answer { status, body }, retry)
+            }
+            Err(e) => {
+                // A connect error means nothing was written: never processed.
+                let reached = !e.is_connect();
+                maybe_processed |= reached;
+                let retry = !reached || resend_safe;
+                (Last::Transport(e), retry)
+            }
+        };
+        if !retry || attempts >= policy.get_max_attempts() {
+            return Ok(Sent {
+                last,
+                attempts,
+                maybe_processed,
+            });
+        }
+        let delay = policy.backoff(attempts);
+        if started.elapsed() + delay > policy.get_max_elapsed()
+            || (p.key.is_some() && key_age(delay))
+        {
+            return Ok(Sent {
+                last,
+                attempts,
+                maybe_processed,
+            });
+        }
+        tracing::debug!(
+            attempt = attempts,
+            delay_ms = delay.as_millis() as u64,
+            "retrying with the same key and body"
+        );
+        tokio::time::sleep(delay).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_mode_filled_or_refused() {
+        let mut b = serde_json::json!({"order": {}});
+        assert!(apply_request_mode(&mut b, RequestMode::Sandbox).is_ok());
+        assert_eq!(b["control"]["requestMode"], "sandbox");
+        let mut b = serde_json::json!({"control": {"requestMode": "live"}});
+        assert_eq!(
+            apply_request_mode(&mut b, RequestMode::Sandbox),
+            Err("live".to_string())
+        );
+        let mut b = serde_json::json!({"control": {"requestMode": "sandbox"}});
+        assert!(apply_request_mode(&mut b, RequestMode::Sandbox).is_ok());
+    }
+
+    #[test]
+    fn lenient_result_reading() {
+        let r =
+            read_result(br#"{"result":{"resultCode":"UA-000-001","extra":1},"order":5}"#).unwrap();
+        assert_eq!(r.result_code.as_deref(), Some("UA-000-001"));
+        assert!(read_result(b"<html>").is_none());
+        assert!(read_result(br#"{"order":{}}"#).is_none());
+    }
+}

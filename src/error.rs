@@ -1,0 +1,325 @@
+//! The one error type of the crate.
+//!
+//! Every variant that follows an attempt to reach the API carries the
+//! idempotency key that was sent and the number of attempts made, so that a
+//! caller can resume: resend the same request with the same key (the API then
+//! answers with the original response for 24 h) or look the payment up with
+//! getTransactionResult.
+//!
+//! Display output never contains the bearer token, the merchant key, request
+//! bodies or response bodies (response bodies may echo merchant metadata);
+//! body excerpts are available as fields for deliberate logging.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use crate::idempotency::{InvalidKey, StoreError};
+use crate::result_code::{ActionCode, ResultCode, Status};
+use crate::validation::ValidationReport;
+use crate::Command;
+
+/// The longest body excerpt kept in an error, in bytes.
+pub const EXCERPT_LIMIT: usize = 512;
+
+/// An answer of the API that is not a success outcome: the fields of its
+/// `result` block plus where and how it was obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    /// The command that was called.
+    pub command: Command,
+    /// The HTTP status of the answer.
+    pub http_status: u16,
+    /// `result.resultCode` ([`ResultCode::PageNotFound`] for a bare 404,
+    /// [`ResultCode::Unknown`] for a code this crate does not know).
+    pub result_code: ResultCode,
+    /// `result.status`, when present.
+    pub status: Option<Status>,
+    /// `result.actionCode`, when present (else the one the reference pairs
+    /// with the result code, if any).
+    pub action_code: Option<ActionCode>,
+    /// `result.vResultCode` (the detailed, provider-level code), when present.
+    pub v_result_code: Option<String>,
+    /// `result.message`, when present.
+    pub message: Option<String>,
+    /// The `X-VT-Idempotency-Key` sent, if any (resend with it to get the
+    /// original answer again within 24 h).
+    pub idempotency_key: Option<String>,
+    /// How many HTTP attempts were made (0 when answered from the ledger).
+    pub attempts: u32,
+    /// At most [`EXCERPT_LIMIT`] bytes of the response body (never shown by `Display`).
+    pub body_excerpt: String,
+}
+
+/// A response that could not be decoded.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecodeFailure {
+    /// The command that was called.
+    pub command: Command,
+    /// The HTTP status of the answer.
+    pub http_status: u16,
+    /// The result code, when the `result` block could be read (a success code
+    /// here means money may have moved although the typed body did not decode).
+    pub result_code: Option<ResultCode>,
+    /// What failed to decode.
+    pub reason: String,
+    /// The idempotency key sent, if any.
+    pub idempotency_key: Option<String>,
+    /// How many HTTP attempts were made.
+    pub attempts: u32,
+    /// At most [`EXCERPT_LIMIT`] bytes of the body (never shown by `Display`).
+    pub excerpt: String,
+    /// The complete raw response body, so that nothing the API said is lost.
+    pub body: Vec<u8>,
+}
+
+impl fmt::Debug for DecodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeFailure")
+            .field("command", &self.command)
+            .field("http_status", &self.http_status)
+            .field("result_code", &self.result_code)
+            .field("reason", &self.reason)
+            .field("idempotency_key", &self.idempotency_key)
+            .field("attempts", &self.attempts)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// The error of every fallible operation of the client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request was refused locally, before any byte went on the wire; the
+    /// report lists every violation.
+    #[error("request refused locally: {} validation violation(s)", .0.violations().len())]
+    Validation(Box<ValidationReport>),
+
+    /// The API answered with a failure or system error (including a
+    /// `retry_request` code still returned after the last retry).
+    #[error("{}", DisplayApi("failed", .0))]
+    Api(Box<ApiFailure>),
+
+    /// The API answered `UA-PND-*`: the payment may have succeeded or failed.
+    /// Do not resend blindly; confirm with getTransactionResult / MAP later.
+    #[error("{}", DisplayApi("is pending", .0))]
+    Pending(Box<ApiFailure>),
+
+    /// The request could not be completed at the transport level.
+    #[error(
+        "{command}: transport error after {attempts} attempt(s) (idempotency key {}; {}): {source}",
+        OptKey(.idempotency_key),
+        maybe(*.maybe_processed)
+    )]
+    Transport {
+        /// The command that was called.
+        command: Command,
+        /// The underlying HTTP client error.
+        #[source]
+        source: reqwest::Error,
+        /// The idempotency key sent, if any.
+        idempotency_key: Option<String>,
+        /// How many HTTP attempts were made.
+        attempts: u32,
+        /// `false` only when no attempt can have reached the server.
+        maybe_processed: bool,
+    },
+
+    /// The last attempt timed out after the request was sent: it may have been
+    /// processed. Resend with the same key to obtain the original answer.
+    #[error(
+        "{command}: timed out after {attempts} attempt(s) (idempotency key {}; {})",
+        OptKey(.idempotency_key),
+        maybe(*.maybe_processed)
+    )]
+    Timeout {
+        /// The command that was called.
+        command: Command,
+        /// The idempotency key sent, if any.
+        idempotency_key: Option<String>,
+        /// How many HTTP attempts were made.
+        attempts: u32,
+        /// `true` when the request may have been processed.
+        maybe_processed: bool,
+    },
+
+    /// A response could not be decoded (the raw body is kept).
+    #[error(
+        "{}: could not decode the HTTP {} response (resultCode {}; idempotency key {}; {} attempt(s); {} body bytes): {}",
+        .0.command,
+        .0.http_status,
+        .0.result_code.as_ref().map(|c| c.as_str()).unwrap_or("unreadable"),
+        OptKey(&.0.idempotency_key),
+        .0.attempts,
+        .0.body.len(),
+        .0.reason
+    )]
+    Decode(Box<DecodeFailure>),
+
+    /// An idempotency key or ledger scope was reused with a different request
+    /// body (the reference: "do not change the request content").
+    #[error("idempotency key {key:?} (scope {}) was already used with a different request body", OptKey(.scope))]
+    IdempotencyConflict {
+        /// The key.
+        key: String,
+        /// The ledger scope, when one was given.
+        scope: Option<String>,
+    },
+
+    /// The key of this scope is 24 h old or more: the API would treat a resend
+    /// as a new request. Check the payment with getTransactionResult before
+    /// deciding to send a new request under a new scope/key.
+    #[error("idempotency key {key:?} (scope {}) is past its 24 h life; resending could process the request twice", OptKey(.scope))]
+    IdempotencyKeyExpired {
+        /// The key.
+        key: String,
+        /// The ledger scope, when one was given.
+        scope: Option<String>,
+        /// When the key was first used.
+        created_at: SystemTime,
+    },
+
+    /// Another caller holds the ledger lease for this scope: its request may be
+    /// on the wire right now. Try again after the lease runs out.
+    #[error("scope {scope:?} is in flight elsewhere with idempotency key {key:?}")]
+    InFlightElsewhere {
+        /// The scope.
+        scope: String,
+        /// The key the other caller uses.
+        key: String,
+    },
+
+    /// The idempotency ledger failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    /// A caller-given idempotency key is malformed.
+    #[error("invalid idempotency key: {0}")]
+    InvalidKey(#[from] InvalidKey),
+
+    /// The client is misconfigured (or a request could not be serialized).
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The idempotency key involved, if any.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        match self {
+            Error::Api(f) | Error::Pending(f) => f.idempotency_key.as_deref(),
+            Error::Transport {
+                idempotency_key, ..
+            }
+            | Error::Timeout {
+                idempotency_key, ..
+            } => idempotency_key.as_deref(),
+            Error::Decode(d) => d.idempotency_key.as_deref(),
+            Error::IdempotencyConflict { key, .. }
+            | Error::IdempotencyKeyExpired { key, .. }
+            | Error::InFlightElsewhere { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The result code of the answer, if the API answered with one.
+    pub fn result_code(&self) -> Option<&ResultCode> {
+        match self {
+            Error::Api(f) | Error::Pending(f) => Some(&f.result_code),
+            Error::Decode(d) => d.result_code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// `true` when the request may have been processed by the API although
+    /// no usable answer came back (transport error or timeout after sending,
+    /// undecodable answer, pending). Such a call must be resolved — resend
+    /// with the same key, or getTransactionResult — never simply retried with
+    /// a new key.
+    pub fn maybe_processed(&self) -> bool {
+        match self {
+            Error::Transport {
+                maybe_processed, ..
+            }
+            | Error::Timeout {
+                maybe_processed, ..
+            } => *maybe_processed,
+            Error::Pending(_) | Error::Decode(_) => true,
+            _ => false,
+        }
+    }
+}
+
+struct DisplayApi<'a>(&'static str, &'a ApiFailure);
+
+impl fmt::Display for DisplayApi<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.1;
+        write!(
+            f,
+            "{} {}: HTTP {}, resultCode {}",
+            a.command, self.0, a.http_status, a.result_code
+        )?;
+        if let Some(s) = &a.status {
+            write!(f, ", status {s}")?;
+        }
+        if let Some(ac) = &a.action_code {
+            write!(f, ", actionCode {ac}")?;
+        }
+        if let Some(v) = &a.v_result_code {
+            write!(f, ", vResultCode {v}")?;
+        }
+        if let Some(m) = &a.message {
+            write!(f, ", message {m:?}")?;
+        }
+        write!(
+            f,
+            " (idempotency key {}; {} attempt(s))",
+            OptKey(&a.idempotency_key),
+            a.attempts
+        )
+    }
+}
+
+struct OptKey<'a>(&'a Option<String>);
+
+impl fmt::Display for OptKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(k) => write!(f, "{k:?}"),
+            None => f.write_str("none"),
+        }
+    }
+}
+
+fn maybe(processed: bool) -> &'static str {
+    if processed {
+        "the request may have been processed"
+    } else {
+        "the request did not reach the server"
+    }
+}
+
+/// At most [`EXCERPT_LIMIT`] bytes of `body` as (lossy) UTF-8, cut at a
+/// character boundary.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LIMIT + 4)]);
+    let mut end = text.len().min(EXCERPT_LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_is_bounded_and_utf8() {
+        let body = "あ".repeat(400); // 1200 bytes
+        let e = excerpt(body.as_bytes());
+        assert!(e.len() <= EXCERPT_LIMIT);
+        assert!(e.chars().all(|c| c == 'あ'));
+        assert_eq!(excerpt(b"short"), "short");
+    }
+}
