@@ -71,7 +71,9 @@ fn bench(c: &mut Criterion) {
                 .expect("verifies")
         })
     });
-    g.bench_function("sha512", |b| b.iter(|| black_box(Sha512::digest(black_box(&body)))));
+    g.bench_function("sha512", |b| {
+        b.iter(|| black_box(Sha512::digest(black_box(&body))))
+    });
     g.finish();
 }
 

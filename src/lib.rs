@@ -7,6 +7,8 @@
 #![warn(missing_docs)]
 
 pub mod client;
+#[cfg(feature = "axum")]
+pub mod axum_webhook;
 pub mod dedupe;
 pub mod error;
 pub mod idempotency;

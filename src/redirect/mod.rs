@@ -384,11 +384,7 @@ pub fn decode_auth_params(value: &str) -> Result<Vec<String>, RedirectError> {
     Ok(names)
 }
 
-fn auth_info<'v>(
-    ccid: &str,
-    key: &Secret,
-    values: impl IntoIterator<Item = &'v str>,
-) -> [u8; 64] {
+fn auth_info<'v>(ccid: &str, key: &Secret, values: impl IntoIterator<Item = &'v str>) -> [u8; 64] {
     let mut h = Sha512::new();
     h.update(ccid.as_bytes());
     for v in values {
@@ -451,7 +447,10 @@ pub fn sign_redirect(
     let mut values = Vec::with_capacity(order.len());
     for name in order {
         let v = decoded.get(name)?.ok_or_else(|| {
-            RedirectError::Sign(format!("{:?} is in the order but not a parameter", excerpt(name)))
+            RedirectError::Sign(format!(
+                "{:?} is in the order but not a parameter",
+                excerpt(name)
+            ))
         })?;
         values.push(v);
     }
@@ -589,7 +588,10 @@ mod tests {
         ("resultCode", "UA-000-001"),
         ("command", "pay"),
         ("paymentId", "paymentId_1234567890"),
-        ("fepOrderId", "paymentId_1234567890_01AHK4HS7GFKHGKE7SGFJKTHIH"),
+        (
+            "fepOrderId",
+            "paymentId_1234567890_01AHK4HS7GFKHGKE7SGFJKTHIH",
+        ),
         ("fepReferenceId", "X01AHK4HS7GFKHGKE7SGFJKTHIH"),
     ];
     /// The reference's example order, repeats included.
@@ -624,11 +626,16 @@ mod tests {
             .collect();
         let want = hex::encode_lower(&Sha512::digest(concat.as_bytes()));
         assert_eq!(p.get(V_AUTH_INFO).unwrap(), Some(want.as_str()));
-        let r = verifier().verify(q.as_str(), "paymentId_1234567890").unwrap();
+        let r = verifier()
+            .verify(q.as_str(), "paymentId_1234567890")
+            .unwrap();
         assert_eq!(r.result_code, ResultCode::Success);
         assert_eq!(r.action_code, ActionCode::Success);
         assert_eq!(r.command, "pay");
-        assert_eq!(r.fep_reference_id.as_deref(), Some("X01AHK4HS7GFKHGKE7SGFJKTHIH"));
+        assert_eq!(
+            r.fep_reference_id.as_deref(),
+            Some("X01AHK4HS7GFKHGKE7SGFJKTHIH")
+        );
         assert_eq!(r.merchant_request_key1, None);
     }
 
@@ -691,7 +698,10 @@ mod tests {
             })
         );
         assert_eq!(
-            v.verify(format!("{q}&status=failure").as_str(), "paymentId_1234567890"),
+            v.verify(
+                format!("{q}&status=failure").as_str(),
+                "paymentId_1234567890"
+            ),
             Err(RedirectError::RepeatedParameter("status".into()))
         );
         let without_cmd = q.replace("command=pay&", "");

@@ -115,7 +115,10 @@ impl<'a> ContentHmac<'a> {
         if value.len() > MAX_HEADER_LEN {
             return Err(HeaderError::TooLong(value.len()));
         }
-        if !value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) {
+        if !value
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+        {
             return Err(HeaderError::NotAscii);
         }
         let mut h: Option<&str> = None;
@@ -191,10 +194,7 @@ mod tests {
         let v = mac_hex();
         let cases: Vec<(String, HeaderError)> = vec![
             (format!("s=cc;v={v}"), HeaderError::MissingPart("h")),
-            (
-                format!("h=HmacSHA512;v={v}"),
-                HeaderError::MissingPart("s"),
-            ),
+            (format!("h=HmacSHA512;v={v}"), HeaderError::MissingPart("s")),
             ("h=HmacSHA512;s=cc".into(), HeaderError::MissingPart("v")),
             (
                 format!("h=HmacSHA512;h=HmacSHA512;s=cc;v={v}"),
@@ -232,10 +232,7 @@ mod tests {
                 format!("h=HmacSHA512;s=cc;v={v}0"),
                 HeaderError::MacWrongLength(129),
             ),
-            (
-                format!("h=HmacSHA512;s=cé;v={v}"),
-                HeaderError::NotAscii,
-            ),
+            (format!("h=HmacSHA512;s=cé;v={v}"), HeaderError::NotAscii),
             (
                 format!("h=HmacSHA512;s={};v={v}", "c".repeat(2000)),
                 HeaderError::TooLong(2000 + 15 + 3 + 128),

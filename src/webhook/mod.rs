@@ -200,7 +200,9 @@ pub enum ConfigError {
     #[error("the merchant authentication key is empty")]
     EmptyKey,
     /// The scheme keys the HMAC with the hex-decoded key, and the key is not hex.
-    #[error("the merchant authentication key is not hexadecimal, which the {scheme} scheme requires")]
+    #[error(
+        "the merchant authentication key is not hexadecimal, which the {scheme} scheme requires"
+    )]
     KeyNotHex {
         /// The scheme that was asked for.
         scheme: WebhookScheme,
@@ -575,8 +577,13 @@ mod tests {
     fn literal_scheme_matches_an_independent_computation() {
         // HMAC-SHA512(key = "sampleKey", msg = "sampleCcId" ‖ body ‖ "sampleKey").
         let body = br#"{"a":1}"#;
-        let header =
-            sign_webhook(WebhookScheme::Literal, "sampleCcId", &"sampleKey".into(), body).unwrap();
+        let header = sign_webhook(
+            WebhookScheme::Literal,
+            "sampleCcId",
+            &"sampleKey".into(),
+            body,
+        )
+        .unwrap();
         let mut mac = HmacSha512::new_from_slice(b"sampleKey").unwrap();
         mac.update(b"sampleCcId{\"a\":1}sampleKey");
         let want = hex::encode_lower(&mac.finalize().into_bytes());
