@@ -122,7 +122,7 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, default_value_t = ModeArg::Live)]
     pub mode: ModeArg,
 
-    /// Treat provider-specific soft limits as errors (and unknown fields as errors).
+    /// Strict mode: fields the provider ignores and values the server truncates are errors.
     #[arg(long)]
     pub strict: bool,
 
@@ -130,6 +130,11 @@ pub struct ValidateArgs {
     /// (capture, cancel, ... address an order by paymentId).
     #[arg(long, value_name = "P")]
     pub pay_type: Option<PayTypeArg>,
+
+    /// Accept http and loopback URLs (successUrl, pushUrl, ...) for tests against the local
+    /// simulator. Never use it for requests to VeriTrans.
+    #[arg(long)]
+    pub allow_local_urls: bool,
 
     /// The request body (JSON); `-` or absent reads stdin.
     #[arg(value_name = "FILE|-")]
@@ -332,6 +337,11 @@ pub struct CallArgs {
     /// The provider, for commands whose body does not carry `order.payType`.
     #[arg(long, value_name = "P")]
     pub pay_type: Option<PayTypeArg>,
+
+    /// Accept http and loopback URLs in the body (pushUrl, successUrl, ...) for tests against
+    /// the local simulator. Never use it for requests to VeriTrans.
+    #[arg(long)]
+    pub allow_local_urls: bool,
 
     /// The request body (JSON); `-` or absent reads stdin.
     #[arg(value_name = "FILE|-")]
