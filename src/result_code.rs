@@ -499,6 +499,41 @@ mod tests {
     }
 
     #[test]
+    fn agrees_exactly_with_the_generated_table() {
+        use vt4g_generated::result_codes::RESULT_CODES;
+        assert_eq!(
+            RESULT_CODES.len(),
+            ResultCode::ALL.len(),
+            "the spec's result-code table and ResultCode differ in size"
+        );
+        for (row, code) in RESULT_CODES.iter().zip(ResultCode::ALL.iter()) {
+            assert_eq!(row.code, code.as_str(), "order/code mismatch");
+            assert_eq!(ResultCode::from_code(row.code), *code);
+            assert_eq!(Some(row.http_status), code.http_status(), "{}", row.code);
+            assert_eq!(
+                row.status.map(Status::from_code),
+                code.status(),
+                "status of {}",
+                row.code
+            );
+            assert_eq!(
+                row.action_code.map(ActionCode::from_code),
+                code.action_code(),
+                "actionCode of {}",
+                row.code
+            );
+            assert_eq!(Some(row.description), code.description(), "{}", row.code);
+        }
+        for row in vt4g_generated::result_codes::ACTION_CODES {
+            assert!(
+                !matches!(ActionCode::from_code(row.code), ActionCode::Unknown(_)),
+                "action code {} unknown to ActionCode",
+                row.code
+            );
+        }
+    }
+
+    #[test]
     fn classes() {
         let retryable: Vec<_> = ResultCode::ALL
             .iter()
