@@ -25,7 +25,7 @@ struct Server {
 }
 
 /// Starts a receiver whose handler counts calls and fails while the body
-/// contains `"fail"`.
+/// has `result.message` "fail" (or panics on "panic").
 async fn start() -> Server {
     let verifier =
         WebhookVerifier::new(CCID, Secret::new(KEY), WebhookScheme::Literal).expect("verifier");
@@ -40,10 +40,16 @@ async fn start() -> Server {
             let counter = Arc::clone(&counter);
             async move {
                 counter.fetch_add(1, Ordering::SeqCst);
-                if event.payload.get("fail").is_some() {
+                let message = event
+                    .payload
+                    .result
+                    .as_ref()
+                    .and_then(|r| r.message.clone())
+                    .unwrap_or_default();
+                if message == "fail" {
                     return Err("merchant handler failed".to_owned());
                 }
-                if event.payload.get("panic").is_some() {
+                if message == "panic" {
                     panic!("merchant handler panicked");
                 }
                 Ok(())
@@ -162,7 +168,7 @@ async fn missing_headers_and_oversized_bodies_are_4xx() {
 #[tokio::test]
 async fn handler_error_forgets_the_id_so_redelivery_is_processed() {
     let s = start().await;
-    let body = r#"{"fail":true}"#;
+    let body = r#"{"result":{"message":"fail"}}"#;
     let h = sign(body);
     assert_eq!(s.post("wh-f", &h, body).await, 500);
     assert_eq!(s.calls(), 1);
@@ -174,7 +180,7 @@ async fn handler_error_forgets_the_id_so_redelivery_is_processed() {
 #[tokio::test]
 async fn handler_panic_forgets_the_id() {
     let s = start().await;
-    let body = r#"{"panic":true}"#;
+    let body = r#"{"result":{"message":"panic"}}"#;
     let h = sign(body);
     assert_eq!(s.post("wh-p", &h, body).await, 500);
     assert_eq!(s.calls(), 1);

@@ -57,8 +57,10 @@ proptest! {
         let v = WebhookVerifier::new(ccid, key, scheme).unwrap();
         let event = v.verify(&header, ID, &body).unwrap();
         prop_assert_eq!(event.webhook_id.as_str(), ID);
-        prop_assert_eq!(event.payload["result"]["status"].as_str(), Some(status.as_str()));
-        prop_assert_eq!(event.payload["order"]["memo"].as_str(), Some(memo.as_str()));
+        let result = event.payload.result.unwrap();
+        prop_assert_eq!(result.status.as_deref(), Some(status.as_str()));
+        let raw = v.verify_as::<serde_json::Value>(&header, ID, &body).unwrap();
+        prop_assert_eq!(raw.payload["order"]["memo"].as_str(), Some(memo.as_str()));
     }
 }
 
@@ -225,4 +227,18 @@ fn errors_and_debug_never_contain_the_key() {
         assert!(!e.to_string().contains(secret));
         assert!(!format!("{e:?}").contains(secret));
     }
+}
+
+#[test]
+fn a_realistic_webhook_decodes_into_the_generated_payload() {
+    let body = br#"{"result":{"status":"success","actionCode":"success","resultCode":"UA-000-001","message":"Success"},"order":{"paymentId":"paymentId_1234567890","fepOrderId":"paymentId_1234567890_01AHK4HS7GFKHGKE7SGFJKTHIH","payType":"paypay","amount":"10000"},"transaction":{"command":"pay"},"someFutureBlock":{"x":1}}"#;
+    let key = Secret::new("00ff");
+    let header = sign_webhook(WebhookScheme::Literal, "cc", &key, body).unwrap();
+    let v = WebhookVerifier::new("cc", key, WebhookScheme::Literal).unwrap();
+    let event = v.verify(&header, ID, body).unwrap();
+    let result = event.payload.result.expect("result block");
+    assert_eq!(result.result_code.as_deref(), Some("UA-000-001"));
+    assert_eq!(result.status.as_deref(), Some("success"));
+    assert!(event.payload.order.is_some());
+    assert!(event.payload.transaction.is_some());
 }

@@ -76,12 +76,11 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = 256 * 1024;
 /// is a 26-character ULID.
 pub const MAX_WEBHOOK_ID_LEN: usize = 128;
 
-/// The decoded webhook body.
-///
-/// The body is kept as a JSON value (`serde_json::Value`) until the generated
-/// `WebhookPayload` type is available; use [`WebhookVerifier::verify_as`] to
-/// decode into a type of your own.
-pub type WebhookPayload = serde_json::Value;
+/// The decoded webhook body: the generated type of the `Webhook` request body
+/// (every field optional, unknown fields ignored, so that a provider-specific
+/// field does not fail the decode). Use [`WebhookVerifier::verify_as`] to
+/// decode into a type of your own (e.g. `serde_json::Value`).
+pub type WebhookPayload = vt4g_generated::types::WebhookPayload;
 
 type HmacSha512 = Hmac<Sha512>;
 
