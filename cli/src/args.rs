@@ -259,16 +259,23 @@ pub enum SandboxCmd {
 }
 
 const SANDBOX_SERVE_AFTER_HELP: &str = "\
-The first line on stdout is exactly `listening on http://HOST:PORT`; the API's server URL is
-then http://HOST:PORT/fep/command. Serves until SIGINT or SIGTERM, then exits 0.
+The first line on stdout is exactly `listening on http://HOST:PORT` (flushed); the API's
+server URL is then http://HOST:PORT/fep/command (admin endpoints under /_sandbox). Nothing else
+goes to stdout. Serves until SIGINT or SIGTERM, then shuts down gracefully and exits 0.
 
-Credentials: VT_TOKEN, VT_MERCHANT_CCID and VT_MERCHANT_KEY (or --token/--ccid/--key) set the
-token the simulator accepts and the CCID/key it signs webhooks and redirects with. Any that is
-unset falls back to a fixed, public test value (not a secret, documented here):
-  token  vt4g-sandbox-token
-  CCID   vt4g-sandbox-ccid
-  key    vt4g-sandbox-key
-A note naming the variables that fell back goes to stderr; values are never printed.
+Credentials: VT_TOKEN, VT_MERCHANT_CCID and VT_MERCHANT_KEY (or --token/--ccid/--key, unsafe on
+shared hosts) set the token the simulator accepts and the CCID/key it signs webhooks and
+redirects with. Any that is unset falls back to the simulator's fixed, public test value (not
+a secret; the vt4g-sandbox crate documents them):
+  token  sandbox-token
+  CCID   sandboxCcId
+  key    0123456789abcdef0123456789abcdef
+A note naming the variables that fell back goes to stderr; configured values are never printed.
+
+With --fault-rate P > 0, each API request gets an injected fault (500 UA-SYS-003,
+429 UA-LMT-001, 406 UA-REQ-005, 503 UA-PRV-999, dropped connection, effect applied then
+connection dropped) with probability P. Without --seed a random seed is chosen and printed to
+stderr, so a run can be replayed.
 
 Example:
   VT_TOKEN=t VT_MERCHANT_CCID=c VT_MERCHANT_KEY=k vt4g sandbox serve --addr 127.0.0.1:0 --fault-rate 0.1 --seed 7";
@@ -287,6 +294,10 @@ pub struct SandboxServeArgs {
     /// Seed of the fault-injection random generator (for reproducible runs).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+
+    /// How the simulator signs webhooks.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Literal)]
+    pub scheme: SchemeArg,
 }
 
 const CALL_AFTER_HELP: &str = "\

@@ -41,16 +41,28 @@ impl Failure {
 /// What a subcommand produces: the JSON document for stdout and the exit code.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The document printed on stdout.
-    pub document: serde_json::Value,
+    /// The document printed on stdout (`None` for `sandbox serve`, which prints its
+    /// `listening on` line itself).
+    pub document: Option<serde_json::Value>,
     /// The exit code.
     pub exit: Exit,
 }
 
 impl Outcome {
-    /// Builds an outcome.
+    /// Builds an outcome with a document.
     pub fn new(document: serde_json::Value, exit: Exit) -> Self {
-        Outcome { document, exit }
+        Outcome {
+            document: Some(document),
+            exit,
+        }
+    }
+
+    /// An outcome without a document.
+    pub fn bare(exit: Exit) -> Self {
+        Outcome {
+            document: None,
+            exit,
+        }
     }
 }
 

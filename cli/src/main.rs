@@ -26,9 +26,11 @@ fn main() -> ExitCode {
     let result = run(cli.command, &creds);
     match result {
         Ok(outcome) => {
-            if let Err(e) = io::print_document(&outcome.document, pretty) {
-                eprintln!("vt4g: cannot write to stdout: {e}");
-                return ExitCode::from(Exit::Usage as u8);
+            if let Some(doc) = &outcome.document {
+                if let Err(e) = io::print_document(doc, pretty) {
+                    eprintln!("vt4g: cannot write to stdout: {e}");
+                    return ExitCode::from(Exit::Usage as u8);
+                }
             }
             ExitCode::from(outcome.exit as u8)
         }

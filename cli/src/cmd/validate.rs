@@ -4,17 +4,8 @@ use serde_json::{json, Value};
 use vt4g::validation::{validate, RequestMode, UrlPolicy, ValidationOptions};
 use vt4g::Command;
 
-use crate::args::{ModeArg, ValidateArgs};
+use crate::args::ValidateArgs;
 use crate::io::{read_input, Exit, Failure, Outcome};
-
-impl From<ModeArg> for RequestMode {
-    fn from(m: ModeArg) -> Self {
-        match m {
-            ModeArg::Live => RequestMode::Live,
-            ModeArg::Sandbox => RequestMode::Sandbox,
-        }
-    }
-}
 
 /// Parses `bytes` as a JSON request body. Input that is not JSON is an invalid payload (not a
 /// usage error): the `Err` is the complete report document, with one violation at path `""`
