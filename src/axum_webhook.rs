@@ -20,6 +20,8 @@
 //! deduper. Verification happens before anything is recorded, so a forged
 //! request can neither trigger the handler nor poison the deduper.
 //!
+//! `Content-Type` is not checked: the body is decoded as JSON whatever it says.
+//!
 //! The record-then-handle step runs in a spawned task, so a client that
 //! disconnects mid-way does not leave an id recorded for a handler that never
 //! finished (and a panicking handler is caught and its id forgotten). While a
@@ -214,15 +216,23 @@ impl WebhookReceiver {
                 return Outcome::Undecodable(e);
             }
         };
-        let deduper = Arc::clone(&self.deduper);
-        let ttl = self.ttl;
-        let task = tokio::spawn(dispatch(deduper, ttl, event, handler));
+        let webhook_id = event.webhook_id.clone();
+        let task = tokio::spawn(dispatch(
+            Arc::clone(&self.deduper),
+            self.ttl,
+            event,
+            handler,
+        ));
         match task.await {
             Ok(outcome) => outcome,
-            Err(join) => Outcome::HandlerFailed {
-                webhook_id: String::new(),
-                error: format!("webhook task failed: {join}"),
-            },
+            Err(join) => {
+                // Only a panicking deduper gets here; make the redelivery count.
+                let _ = self.deduper.forget(&webhook_id).await;
+                Outcome::HandlerFailed {
+                    webhook_id,
+                    error: format!("webhook task failed: {join}"),
+                }
+            }
         }
     }
 
