@@ -1,0 +1,256 @@
+//! `vt4g sandbox serve` as a child process, `vt4g call` against it, then SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Stdio};
+
+use common::{run, temp_file, vt4g};
+use serde_json::{json, Value};
+
+const TOKEN: &str = "cli-test-token-6f1d2a";
+const CCID: &str = "cliTestCcid";
+const KEY: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+/// A running `vt4g sandbox serve`; killed on drop if the test failed before SIGTERM.
+struct Server {
+    child: Option<Child>,
+    root: String,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let mut c = vt4g();
+        c.env("VT_TOKEN", TOKEN)
+            .env("VT_MERCHANT_CCID", CCID)
+            .env("VT_MERCHANT_KEY", KEY)
+            .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("spawn vt4g sandbox serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the first line");
+        let root = line
+            .strip_suffix('\n')
+            .and_then(|l| l.strip_prefix("listening on "))
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        assert!(root.starts_with("http://127.0.0.1:"), "{root}");
+        let port: u16 = root["http://127.0.0.1:".len()..].parse().expect("a port");
+        assert_ne!(port, 0);
+        Server {
+            child: Some(child),
+            root,
+        }
+    }
+
+    fn base_url(&self) -> String {
+        format!("{}/fep/command", self.root)
+    }
+
+    /// Sends SIGTERM and returns (exit code, rest of stdout, stderr).
+    fn terminate(mut self) -> (Option<i32>, String, String) {
+        let mut child = self.child.take().expect("child");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let out = child.wait().expect("wait");
+        let mut rest = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut rest)
+            .unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        (out.code(), rest, err)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn pay_body(payment_id: &str, amount: &str) -> Value {
+    json!({
+        "order": {"payType": "paypay", "paymentId": payment_id, "amount": amount},
+        "control": {
+            "requestMode": "sandbox",
+            "successUrl": "https://shop.example/ok",
+            "cancelUrl": "https://shop.example/cancel",
+            "errorUrl": "https://shop.example/error"
+        }
+    })
+}
+
+fn call(server: &Server, args: &[&str], body: &Value) -> common::Run {
+    let mut c = vt4g();
+    c.env("VT_TOKEN", TOKEN)
+        .args(["call"])
+        .args(args)
+        .args(["--base-url", &server.base_url()]);
+    run(c, body.to_string().as_bytes())
+}
+
+#[test]
+fn serve_call_pay_and_terminate_cleanly() {
+    let server = Server::start(&[]);
+
+    // A successful pay.
+    let ok = call(&server, &["pay"], &pay_body("cli_pay_1", "1000"));
+    assert_eq!(ok.code, 0, "{ok:?}");
+    let doc = ok.json();
+    assert_eq!(doc["result"]["resultCode"], "UA-000-001", "{doc}");
+    assert_eq!(doc["order"]["paymentId"], "cli_pay_1");
+    assert!(doc["control"]["redirectUrl"]
+        .as_str()
+        .unwrap()
+        .starts_with(&server.root));
+    ok.assert_not_leaked(TOKEN);
+
+    // The same paymentId again: an API failure result (409 UA-REQ-003), response printed.
+    let dup = call(&server, &["pay"], &pay_body("cli_pay_1", "1000"));
+    assert_eq!(dup.code, 1, "{dup:?}");
+    assert_eq!(dup.json()["result"]["resultCode"], "UA-REQ-003");
+
+    // The same idempotency key and body twice: the original answer comes back.
+    let key = "cli-test-key-0001";
+    let first = call(
+        &server,
+        &["pay", "--idempotency-key", key],
+        &pay_body("cli_pay_2", "500"),
+    );
+    let again = call(
+        &server,
+        &["pay", "--idempotency-key", key],
+        &pay_body("cli_pay_2", "500"),
+    );
+    assert_eq!(first.code, 0, "{first:?}");
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(first.json(), again.json());
+
+    // A wrong token: 401 UA-REQ-008, exit 1, and neither token is printed.
+    let mut c = vt4g();
+    c.env("VT_TOKEN", "wrong-token-b7c9e1")
+        .args(["call", "pay", "--base-url", &server.base_url()]);
+    let bad = run(c, pay_body("cli_pay_3", "100").to_string().as_bytes());
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert_eq!(bad.json()["result"]["resultCode"], "UA-REQ-008");
+    bad.assert_not_leaked("wrong-token-b7c9e1");
+    bad.assert_not_leaked(TOKEN);
+
+    // Validation failure: nothing is sent, the report is printed.
+    let invalid = call(&server, &["pay"], &pay_body("cli_pay_4", "123456789"));
+    assert_eq!(invalid.code, 1, "{invalid:?}");
+    assert_eq!(invalid.json()["valid"], false);
+
+    // A follow-up command with --pay-type.
+    let capture = json!({"order": {"paymentId": "cli_pay_1", "amount": "1000"}});
+    let cap = call(&server, &["capture", "--pay-type", "paypay"], &capture);
+    assert!(cap.code == 0 || cap.code == 1, "{cap:?}");
+    assert!(cap.json()["result"]["resultCode"].is_string(), "{cap:?}");
+
+    let (code, rest, err) = server.terminate();
+    assert_eq!(code, Some(0), "stderr: {err}");
+    assert!(
+        rest.is_empty(),
+        "nothing but the first line on stdout: {rest:?}"
+    );
+    for secret in [TOKEN, KEY] {
+        assert!(!err.contains(secret), "secret in stderr: {err}");
+    }
+}
+
+#[test]
+fn serve_with_default_credentials_says_so_without_printing_values() {
+    let mut c = vt4g();
+    c.args(["sandbox", "serve", "--fault-rate", "0.5", "--seed", "7"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("VT_TOKEN"), "{err}");
+    assert!(!err.contains(vt4g_sandbox::DEFAULT_BEARER_TOKEN), "{err}");
+    assert!(!err.contains(vt4g_sandbox::DEFAULT_AUTH_KEY), "{err}");
+}
+
+#[test]
+fn serve_help_names_the_simulator_defaults() {
+    let r = common::run_args(&["sandbox", "serve", "--help"]);
+    for v in [
+        vt4g_sandbox::DEFAULT_BEARER_TOKEN,
+        vt4g_sandbox::DEFAULT_CCID,
+        vt4g_sandbox::DEFAULT_AUTH_KEY,
+    ] {
+        assert!(r.stdout.contains(v), "{v}: {}", r.stdout);
+    }
+}
+
+#[test]
+fn call_transport_failure_exits_3_with_the_key() {
+    // Bind then drop a listener: the port is (almost certainly) closed now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut c = vt4g();
+    c.env("VT_TOKEN", TOKEN).args([
+        "call",
+        "pay",
+        "--idempotency-key",
+        "cli-resume-key-42",
+        "--base-url",
+        &format!("http://127.0.0.1:{port}/fep/command"),
+    ]);
+    let r = run(c, pay_body("cli_pay_t", "100").to_string().as_bytes());
+    assert_eq!(r.code, 3, "{r:?}");
+    let doc = r.json();
+    assert_eq!(doc["idempotencyKey"], "cli-resume-key-42");
+    assert!(doc["error"].as_str().is_some_and(|e| !e.is_empty()));
+    r.assert_not_leaked(TOKEN);
+}
+
+#[test]
+fn call_without_token_or_target_is_a_usage_error() {
+    let path = temp_file("pay.json", pay_body("x", "1").to_string().as_bytes());
+    let p = path.to_str().unwrap();
+    let no_token = common::run_args(&["call", "pay", "--env", "sandbox", p]);
+    let mut c = vt4g();
+    c.env("VT_TOKEN", TOKEN).args(["call", "pay", p]);
+    let no_target = run(c, b"");
+    std::fs::remove_file(&path).ok();
+    assert_eq!(no_token.code, 2, "{no_token:?}");
+    assert!(no_token.stderr.contains("VT_TOKEN"));
+    assert_eq!(no_target.code, 2, "{no_target:?}");
+    assert!(no_token.stdout.is_empty() && no_target.stdout.is_empty());
+}
