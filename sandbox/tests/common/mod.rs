@@ -40,10 +40,22 @@ pub async fn start(cfg: SandboxConfig) -> Api {
 
 impl Api {
     pub async fn call(&self, command: &str, body: &Value, key: Option<&str>) -> Answer {
-        self.call_raw(command, serde_json::to_vec(body).unwrap(), key, Some(DEFAULT_BEARER_TOKEN)).await
+        self.call_raw(
+            command,
+            serde_json::to_vec(body).unwrap(),
+            key,
+            Some(DEFAULT_BEARER_TOKEN),
+        )
+        .await
     }
 
-    pub async fn call_raw(&self, command: &str, body: Vec<u8>, key: Option<&str>, token: Option<&str>) -> Answer {
+    pub async fn call_raw(
+        &self,
+        command: &str,
+        body: Vec<u8>,
+        key: Option<&str>,
+        token: Option<&str>,
+    ) -> Answer {
         let mut req = self
             .http
             .post(format!("{}/{command}", self.sandbox.base_url()))
@@ -63,7 +75,13 @@ impl Api {
     }
 
     /// pay (or subscribe when `amount` is None) and return the answer.
-    pub async fn pay(&self, pay_type: &str, payment_id: &str, amount: Option<&str>, extra: impl FnOnce(&mut Value)) -> Answer {
+    pub async fn pay(
+        &self,
+        pay_type: &str,
+        payment_id: &str,
+        amount: Option<&str>,
+        extra: impl FnOnce(&mut Value),
+    ) -> Answer {
         let mut body = json!({
             "order": {"payType": pay_type, "paymentId": payment_id},
             "control": {
@@ -86,19 +104,35 @@ impl Api {
     }
 
     /// Opens the consumer page; returns (status, Location).
-    pub async fn consumer(&self, pay_answer: &Answer, choice: Option<&str>) -> (u16, Option<String>) {
-        let url = pay_answer.body["control"]["redirectUrl"].as_str().expect("redirectUrl").to_owned();
+    pub async fn consumer(
+        &self,
+        pay_answer: &Answer,
+        choice: Option<&str>,
+    ) -> (u16, Option<String>) {
+        let url = pay_answer.body["control"]["redirectUrl"]
+            .as_str()
+            .expect("redirectUrl")
+            .to_owned();
         let url = match choice {
             Some(c) => format!("{url}?choice={c}"),
             None => url,
         };
         let resp = self.http.get(url).send().await.expect("consumer");
-        let loc = resp.headers().get("location").map(|h| h.to_str().unwrap().to_owned());
+        let loc = resp
+            .headers()
+            .get("location")
+            .map(|h| h.to_str().unwrap().to_owned());
         (resp.status().as_u16(), loc)
     }
 
     /// pay/subscribe + consumer success; panics unless the order is ready.
-    pub async fn ready_order(&self, pay_type: &str, payment_id: &str, amount: Option<&str>, auth_with_capture: bool) {
+    pub async fn ready_order(
+        &self,
+        pay_type: &str,
+        payment_id: &str,
+        amount: Option<&str>,
+        auth_with_capture: bool,
+    ) {
         let a = self
             .pay(pay_type, payment_id, amount, |b| {
                 if auth_with_capture {
@@ -144,30 +178,48 @@ pub fn with_amount(payment_id: &str, amount: &str) -> Value {
     json!({"order": {"paymentId": payment_id, "amount": amount}})
 }
 
+/// (X-VT-Content-hmac, X-VT-webhook-id, raw body).
+pub type Received = (String, String, Vec<u8>);
+
 /// A local webhook receiver: answers with the scripted statuses (then 200),
 /// records (headers, raw body).
 #[derive(Clone, Default)]
 pub struct Receiver {
-    pub got: Arc<Mutex<Vec<(String, String, Vec<u8>)>>>,
+    pub got: Arc<Mutex<Vec<Received>>>,
     pub script: Arc<Mutex<Vec<u16>>>,
 }
 
 pub async fn receiver(script: Vec<u16>) -> (String, Receiver) {
     use axum::routing::post;
-    let rec = Receiver { got: Arc::default(), script: Arc::new(Mutex::new(script)) };
+    let rec = Receiver {
+        got: Arc::default(),
+        script: Arc::new(Mutex::new(script)),
+    };
     let r2 = rec.clone();
     let app = axum::Router::new().route(
         "/hook",
-        post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-            let rec = r2.clone();
-            async move {
-                let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-                rec.got.lock().push((h("x-vt-content-hmac"), h("x-vt-webhook-id"), body.to_vec()));
-                let mut s = rec.script.lock();
-                let status = if s.is_empty() { 200 } else { s.remove(0) };
-                axum::http::StatusCode::from_u16(status).unwrap()
-            }
-        }),
+        post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let rec = r2.clone();
+                async move {
+                    let h = |n: &str| {
+                        headers
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_owned()
+                    };
+                    rec.got.lock().push((
+                        h("x-vt-content-hmac"),
+                        h("x-vt-webhook-id"),
+                        body.to_vec(),
+                    ));
+                    let mut s = rec.script.lock();
+                    let status = if s.is_empty() { 200 } else { s.remove(0) };
+                    axum::http::StatusCode::from_u16(status).unwrap()
+                }
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
