@@ -10,3 +10,4 @@ pub mod leniency;
 pub mod result_codes;
 pub mod rules;
 pub mod spec;
+pub mod spec_diff;

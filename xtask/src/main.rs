@@ -11,8 +11,9 @@ usage:
   cargo xtask codegen [--check] [--out DIR] [--spec FILE] [--rules FILE]
       Regenerate generated/src from openapi/ (or, with --check, verify it is up to date).
       DIR defaults to $VT4G_CODEGEN_OUT or generated/src.
-  cargo xtask spec-diff OLD NEW [--rules FILE] [--json]
-      Compare two OpenAPI documents (e.g. 1.1.3 and 1.1.4).
+  cargo xtask spec-diff OLD NEW [--rules FILE | --no-rules] [--json]
+      Compare two OpenAPI documents (e.g. 1.1.3 and 1.1.4). Rules default to
+      openapi/provider-rules.yaml. Exit 0 unless an input can't be read (2).
 ";
 
 fn workspace_root() -> PathBuf {
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => run_codegen(&args[1..]),
+        Some("spec-diff") => run_spec_diff(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -114,4 +116,86 @@ fn run_codegen(args: &[String]) -> ExitCode {
             }
         }
     }
+}
+
+/// Exit codes: 0 whatever the differences, 2 if an input can't be read or parsed.
+fn run_spec_diff(args: &[String]) -> ExitCode {
+    let root = workspace_root();
+    let mut json = false;
+    let mut positional = Vec::new();
+    let mut rules: Option<PathBuf> = None;
+    let mut no_rules = false;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--json" => json = true,
+            "--no-rules" => no_rules = true,
+            "--rules" => match take_value(args, &mut i, "--rules") {
+                Ok(v) => rules = Some(PathBuf::from(v)),
+                Err(e) => {
+                    eprintln!("error: {e}\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            other if other.starts_with("--") => {
+                eprintln!("error: unknown argument {other}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+            other => positional.push(other.to_string()),
+        }
+        i += 1;
+    }
+    let [old_path, new_path] = positional.as_slice() else {
+        eprintln!("error: spec-diff needs OLD and NEW\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let read = |p: &str| -> Result<serde_json::Value, String> {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"))?;
+        xtask::spec::parse_yaml(&text).map_err(|e| format!("{p}: {e}"))
+    };
+    let (old, new) = match (read(old_path), read(new_path)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Rules: --rules FILE, else the workspace's file if present, unless --no-rules.
+    let default_rules = root.join("openapi/provider-rules.yaml");
+    let rules_path = if no_rules {
+        None
+    } else {
+        match rules {
+            Some(p) => Some(p),
+            None if default_rules.exists() => Some(default_rules),
+            None => None,
+        }
+    };
+    let rules_text = match &rules_path {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(t) => Some((p.strip_prefix(&root).unwrap_or(p).display().to_string(), t)),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let d = match xtask::spec_diff::diff(
+        &old,
+        &new,
+        rules_text.as_ref().map(|(l, t)| (l.as_str(), t.as_str())),
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        print!("{}", xtask::spec_diff::render_json(&d));
+    } else {
+        print!("{}", xtask::spec_diff::render_text(&d, old_path, new_path));
+    }
+    ExitCode::SUCCESS
 }
