@@ -176,3 +176,76 @@ fn schema_for_an_unsupported_provider_is_a_usage_error() {
     assert_eq!(ok.code, 0, "{ok:?}");
     ok.json();
 }
+
+fn patterns(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(p)) = m.get("pattern") {
+                out.push(p.clone());
+            }
+            m.values().for_each(|x| patterns(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| patterns(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_schema_is_well_formed_and_its_patterns_compile() {
+    let commands = [
+        "pay",
+        "subscribe",
+        "updateOrder",
+        "capture",
+        "cancel",
+        "charge",
+        "terminate",
+        "getTransactionResult",
+    ];
+    let providers = ["", "paypay", "rakuten", "docomo", "au", "merpay"];
+    let mut checked = 0;
+    for c in commands {
+        for p in providers {
+            let mut args = vec!["schema", c];
+            if !p.is_empty() {
+                args.extend(["--pay-type", p]);
+            }
+            let r = run_args(&args);
+            if r.code == 2 {
+                assert!(r.stderr.contains("does not support"), "{args:?}: {r:?}");
+                continue;
+            }
+            assert_eq!(r.code, 0, "{args:?}: {r:?}");
+            let doc = r.json();
+            assert_eq!(doc["type"], "object", "{args:?}");
+            assert!(doc["properties"].is_object(), "{args:?}");
+            assert!(
+                doc.get("definitions").is_none(),
+                "{args:?}: sub-schemas are inlined"
+            );
+            let mut ps = Vec::new();
+            patterns(&doc, &mut ps);
+            for pat in ps {
+                regex::Regex::new(&pat).unwrap_or_else(|e| panic!("{args:?}: {pat}: {e}"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+}
+
+#[test]
+fn schema_patterns_accept_and_reject_like_the_validator() {
+    let merpay = run_args(&["schema", "pay", "--pay-type", "merpay"]).json();
+    let p = merpay["properties"]["order"]["properties"]["amount"]["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let re = regex::Regex::new(&p).unwrap();
+    for ok in ["1", "999999", "1000000", "0100"] {
+        assert!(re.is_match(ok), "{ok} vs {p}");
+    }
+    for bad in ["0", "1000001", "9999999", "", "1e3", "-1"] {
+        assert!(!re.is_match(bad), "{bad} vs {p}");
+    }
+}

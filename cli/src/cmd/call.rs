@@ -21,14 +21,18 @@ use crate::io::{read_input, Credentials, Exit, Failure, Outcome};
 pub fn run(a: CallArgs, creds: &Credentials) -> Result<Outcome, Failure> {
     let command = a.command.0;
     let token = creds.require_token()?;
-    let mode = match (a.environment, &a.base_url, a.mode) {
+    // Where to send, and the request mode that target implies.
+    let (target, mode) = match (a.environment, a.base_url, a.mode) {
         (Some(EnvArg::Live), _, Some(ModeArg::Sandbox))
         | (Some(EnvArg::Sandbox), _, Some(ModeArg::Live)) => {
             return Err(Failure::usage("--mode contradicts --env"));
         }
-        (Some(EnvArg::Live), _, _) => RequestMode::Live,
-        (Some(EnvArg::Sandbox), _, _) => RequestMode::Sandbox,
-        (None, Some(_), m) => m.map_or(RequestMode::Sandbox, RequestMode::from),
+        (Some(EnvArg::Live), _, _) => (Target::Live, RequestMode::Live),
+        (Some(EnvArg::Sandbox), _, _) => (Target::Sandbox, RequestMode::Sandbox),
+        (None, Some(url), m) => (
+            Target::Custom(url),
+            m.map_or(RequestMode::Sandbox, RequestMode::from),
+        ),
         (None, None, _) => {
             return Err(Failure::usage(
                 "say where to send the request: --env sandbox|live or --base-url URL",
@@ -70,11 +74,10 @@ pub fn run(a: CallArgs, creds: &Credentials) -> Result<Outcome, Failure> {
             UrlPolicy::Production
         },
     );
-    builder = match (a.environment, &a.base_url) {
-        (Some(EnvArg::Live), _) => builder.live(),
-        (Some(EnvArg::Sandbox), _) => builder.sandbox(),
-        (None, Some(url)) => builder.base_url(url.as_str().trim_end_matches('/'), mode),
-        (None, None) => unreachable_env()?,
+    builder = match target {
+        Target::Live => builder.live(),
+        Target::Sandbox => builder.sandbox(),
+        Target::Custom(url) => builder.base_url(url.as_str().trim_end_matches('/'), mode),
     };
     let client = builder
         .build()
@@ -147,10 +150,14 @@ pub fn run(a: CallArgs, creds: &Credentials) -> Result<Outcome, Failure> {
     })
 }
 
-fn unreachable_env<T>() -> Result<T, Failure> {
-    Err(Failure::usage(
-        "say where to send the request: --env sandbox|live or --base-url URL",
-    ))
+/// The server a call goes to.
+enum Target {
+    /// The live endpoint.
+    Live,
+    /// The VeriTrans sandbox endpoint.
+    Sandbox,
+    /// A server URL given with `--base-url` (e.g. the local simulator).
+    Custom(url::Url),
 }
 
 impl From<ModeArg> for RequestMode {
