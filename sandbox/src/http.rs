@@ -110,7 +110,8 @@ async fn command(
             ))
         }
     };
-    if let Err(msg) = validate::check(cmd, &v) {
+    if let Err(msg) = validate::check(cmd, &v).and_then(|()| validate::check_generated(cmd, &body))
+    {
         return json_reply(engine::error("UA-REQ-001", Some(&msg)));
     }
     let ident = ident_of(cmd, &v);

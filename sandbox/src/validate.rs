@@ -3,7 +3,9 @@
 //! The check follows the reference's field lists: required fields, JSON types,
 //! maximum lengths, enums, character sets of IDs and keys, digits-only amounts,
 //! URL format, and the one-of blocks (`paymentId` xor `fepOrderId`). Unknown
-//! fields are ignored (lenient, like the response side of the spec).
+//! fields pass this first check; then the body is deserialized into the
+//! request type generated from our OpenAPI document ([`check_generated`]),
+//! which rejects unknown fields and anything else the schema forbids.
 //! Per-provider limits that depend on the order (amount digits) are checked by
 //! the engine once the provider is known.
 
@@ -306,6 +308,40 @@ fn check_items(cmd: Command, root: &Map<String, Value>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn typed<T: serde::de::DeserializeOwned>(raw: &[u8], name: &str) -> Result<(), String> {
+    let de = &mut serde_json::Deserializer::from_slice(raw);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            Err(format!(
+                "{path}: does not match the {name} schema ({inner})"
+            ))
+        }
+    }
+}
+
+/// The schema check proper: deserializes the raw body into the type generated
+/// from our OpenAPI document (`vt4g_generated::types::*Request`: lengths,
+/// patterns, enums, one-of blocks, no unknown fields). Runs after [`check`],
+/// whose messages are friendlier for the common mistakes.
+pub(crate) fn check_generated(cmd: Command, raw: &[u8]) -> Result<(), String> {
+    use vt4g_generated::types as t;
+    match cmd {
+        Command::Pay => typed::<t::PayRequest>(raw, "PayRequest"),
+        Command::Subscribe => typed::<t::SubscribeRequest>(raw, "SubscribeRequest"),
+        Command::UpdateOrder => typed::<t::UpdateOrderRequest>(raw, "UpdateOrderRequest"),
+        Command::Capture => typed::<t::CaptureRequest>(raw, "CaptureRequest"),
+        Command::Cancel => typed::<t::CancelRequest>(raw, "CancelRequest"),
+        Command::Charge => typed::<t::ChargeRequest>(raw, "ChargeRequest"),
+        Command::Terminate => typed::<t::TerminateRequest>(raw, "TerminateRequest"),
+        Command::GetTransactionResult => {
+            typed::<t::GetTransactionResultRequest>(raw, "GetTransactionResultRequest")
+        }
+    }
 }
 
 /// A string at a dotted path (after [`check`] passed).

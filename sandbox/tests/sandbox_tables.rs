@@ -17,7 +17,10 @@ fn expect_codes(cell: &Cell, pay_type: PayType) -> (&'static str, Option<&'stati
     if cell.result_code == "-" {
         ("UA-000-001", Some(tables::success_v_code(pay_type)))
     } else {
-        (cell.result_code, (cell.v_result_code != "-").then_some(cell.v_result_code))
+        (
+            cell.result_code,
+            (cell.v_result_code != "-").then_some(cell.v_result_code),
+        )
     }
 }
 
@@ -39,12 +42,16 @@ impl T {
         let digit = (amount % 10) as u8;
         let pay_ok = tables::by_digit(p, Stage::Pay, digit).is_none_or(|c| ok(c.result_code));
         if pay_ok {
-            self.api.ready_order(p.as_str(), &pid, Some(&amount.to_string()), false).await;
+            self.api
+                .ready_order(p.as_str(), &pid, Some(&amount.to_string()), false)
+                .await;
             return Some(pid);
         }
         let base = amount - u64::from(digit);
         let base = if base == amount { amount + 10 } else { base };
-        self.api.ready_order(p.as_str(), &pid, Some(&base.to_string()), false).await;
+        self.api
+            .ready_order(p.as_str(), &pid, Some(&base.to_string()), false)
+            .await;
         let via = [Stage::UpdateAmount, Stage::UpdateExtensionAndAmount]
             .into_iter()
             .find(|s| tables::by_digit(p, *s, digit).is_some_and(|c| ok(c.result_code)))?;
@@ -63,7 +70,13 @@ impl T {
     }
 
     async fn gtr(&self, fep_ref: &str) -> Answer {
-        self.api.call("getTransactionResult", &json!({"transaction": {"fepReferenceId": fep_ref}}), None).await
+        self.api
+            .call(
+                "getTransactionResult",
+                &json!({"transaction": {"fepReferenceId": fep_ref}}),
+                None,
+            )
+            .await
     }
 
     /// Checks one cell; Err describes the mismatch, Ok(false) = unreachable.
@@ -77,14 +90,26 @@ impl T {
         let got: Answer = match cell.stage {
             Stage::Pay => {
                 let pid = self.pid();
-                let a = self.api.pay(p.as_str(), &pid, Some(&(1000 + digit).to_string()), |_| {}).await;
+                let a = self
+                    .api
+                    .pay(p.as_str(), &pid, Some(&(1000 + digit).to_string()), |_| {})
+                    .await;
                 let (s, loc) = self.api.consumer(&a, None).await;
                 let loc = loc.ok_or(format!("no redirect ({s})"))?;
-                let target = if ok(want) { "https://merchant.example/success?" } else { "https://merchant.example/error?" };
+                let target = if ok(want) {
+                    "https://merchant.example/success?"
+                } else {
+                    "https://merchant.example/error?"
+                };
                 if !loc.starts_with(target) || !loc.contains(&format!("resultCode={want}")) {
                     return Err(format!("redirect {loc}"));
                 }
-                self.gtr(a.body["transaction"]["fepReferenceId"].as_str().unwrap_or("")).await
+                self.gtr(
+                    a.body["transaction"]["fepReferenceId"]
+                        .as_str()
+                        .unwrap_or(""),
+                )
+                .await
             }
             Stage::Subscribe => {
                 let pid = self.pid();
@@ -92,28 +117,44 @@ impl T {
                     Trigger::ItemName(n) => n,
                     _ => "monthly plan",
                 };
-                let a = self.api.pay(p.as_str(), &pid, None, |b| b["item"] = json!([{"name": name}])).await;
+                let a = self
+                    .api
+                    .pay(p.as_str(), &pid, None, |b| {
+                        b["item"] = json!([{"name": name}])
+                    })
+                    .await;
                 let (_, loc) = self.api.consumer(&a, None).await;
                 let loc = loc.ok_or("no redirect")?;
                 if !loc.contains(&format!("resultCode={want}")) {
                     return Err(format!("redirect {loc}"));
                 }
-                self.gtr(a.body["transaction"]["fepReferenceId"].as_str().unwrap_or("")).await
+                self.gtr(
+                    a.body["transaction"]["fepReferenceId"]
+                        .as_str()
+                        .unwrap_or(""),
+                )
+                .await
             }
             Stage::PayChoice | Stage::SubscribeChoice => {
-                let Trigger::Choice(choice) = cell.trigger else { return Err("bad trigger".into()) };
+                let Trigger::Choice(choice) = cell.trigger else {
+                    return Err("bad trigger".into());
+                };
                 let pid = self.pid();
                 let amount = (cell.stage == Stage::PayChoice).then_some("1000");
                 let a = self
                     .api
                     .pay(p.as_str(), &pid, amount, |b| {
                         if choice.starts_with("app_") || choice.starts_with("redirect_failure") {
-                            b["paymentInstrument"] = json!({"au": {"paymentAuthenticationType": "app_method"}});
+                            b["paymentInstrument"] =
+                                json!({"au": {"paymentAuthenticationType": "app_method"}});
                         }
                     })
                     .await;
                 let (s, loc) = self.api.consumer(&a, Some(choice)).await;
-                let fep_ref = a.body["transaction"]["fepReferenceId"].as_str().unwrap_or("").to_owned();
+                let fep_ref = a.body["transaction"]["fepReferenceId"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
                 match cell.landing {
                     Landing::Redirect => {
                         let loc = loc.ok_or(format!("no redirect ({s})"))?;
@@ -122,11 +163,18 @@ impl T {
                         }
                     }
                     Landing::StayOnProviderPage => {
-                        if s != 200 || self.api.sandbox.order(&pid).map(|o| o.state) != Some(OrderState::AwaitingConsumer) {
+                        if s != 200
+                            || self.api.sandbox.order(&pid).map(|o| o.state)
+                                != Some(OrderState::AwaitingConsumer)
+                        {
                             return Err(format!("expected to stay on the page, got {s}"));
                         }
                         let g = self.gtr(&fep_ref).await;
-                        return if g.code() == "UA-U00-001" { Ok(true) } else { Err(format!("gtr {}", g.code())) };
+                        return if g.code() == "UA-U00-001" {
+                            Ok(true)
+                        } else {
+                            Err(format!("gtr {}", g.code()))
+                        };
                     }
                     Landing::RedirectFailsFinalized | Landing::RedirectFailsPending => {
                         if s != 200 || loc.is_some() {
@@ -140,14 +188,18 @@ impl T {
                 let amount = 1000 + digit;
                 let partial_ok = matches!(p, PayType::Paypay | PayType::Merpay);
                 let (pid, body) = if cell.stage == Stage::CapturePartial {
-                    let Some(pid) = self.authorized(p, 5000).await else { return Ok(false) };
+                    let Some(pid) = self.authorized(p, 5000).await else {
+                        return Ok(false);
+                    };
                     let b = with_amount(&pid, &amount.to_string());
                     (pid, b)
                 } else if let Some(pid) = self.authorized(p, amount).await {
                     let b = order_ref(&pid);
                     (pid, b)
                 } else if partial_ok {
-                    let Some(pid) = self.authorized(p, 5000).await else { return Ok(false) };
+                    let Some(pid) = self.authorized(p, 5000).await else {
+                        return Ok(false);
+                    };
                     let b = with_amount(&pid, &amount.to_string());
                     (pid, b)
                 } else {
@@ -157,19 +209,31 @@ impl T {
                 self.api.call("capture", &body, None).await
             }
             Stage::Cancel => {
-                let Some(pid) = self.authorized(p, 10000).await else { return Ok(false) };
+                let Some(pid) = self.authorized(p, 10000).await else {
+                    return Ok(false);
+                };
                 let c = self.api.call("capture", &order_ref(&pid), None).await;
                 if c.code() != "UA-000-001" {
                     return Err(format!("capture before cancel: {}", c.code()));
                 }
-                self.api.call("cancel", &with_amount(&pid, &(1000 + digit).to_string()), None).await
+                self.api
+                    .call(
+                        "cancel",
+                        &with_amount(&pid, &(1000 + digit).to_string()),
+                        None,
+                    )
+                    .await
             }
             Stage::CancelBeforeCapture => {
-                let Some(pid) = self.authorized(p, 1000 + digit).await else { return Ok(false) };
+                let Some(pid) = self.authorized(p, 1000 + digit).await else {
+                    return Ok(false);
+                };
                 self.api.call("cancel", &order_ref(&pid), None).await
             }
             Stage::UpdateAmount | Stage::UpdateExtensionAndAmount => {
-                let Some(pid) = self.authorized(p, 1000).await else { return Ok(false) };
+                let Some(pid) = self.authorized(p, 1000).await else {
+                    return Ok(false);
+                };
                 let mut b = with_amount(&pid, &(2000 + digit).to_string());
                 if cell.stage == Stage::UpdateExtensionAndAmount {
                     b["order"]["authExtensionType"] = json!("extend");
@@ -177,8 +241,16 @@ impl T {
                 self.api.call("updateOrder", &b, None).await
             }
             Stage::UpdateExtension => {
-                let Some(pid) = self.authorized(p, 1000 + digit).await else { return Ok(false) };
-                self.api.call("updateOrder", &json!({"order": {"paymentId": pid, "authExtensionType": "extend"}}), None).await
+                let Some(pid) = self.authorized(p, 1000 + digit).await else {
+                    return Ok(false);
+                };
+                self.api
+                    .call(
+                        "updateOrder",
+                        &json!({"order": {"paymentId": pid, "authExtensionType": "extend"}}),
+                        None,
+                    )
+                    .await
             }
             Stage::Charge | Stage::ChargeRecovery => {
                 let orig = self.subscribed(p).await;
@@ -190,11 +262,17 @@ impl T {
                 }
                 let a = self.api.call("charge", &b, None).await;
                 if cell.stage == Stage::ChargeRecovery && a.code() == "UA-U00-001" {
-                    let fep_ref = a.body["transaction"]["fepReferenceId"].as_str().unwrap_or("").to_owned();
+                    let fep_ref = a.body["transaction"]["fepReferenceId"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned();
                     if self.gtr(&fep_ref).await.code() != "UA-U00-001" {
                         return Err("gtr before completion".into());
                     }
-                    self.api.sandbox.complete_user_paying(&pid).map_err(|e| e.to_string())?;
+                    self.api
+                        .sandbox
+                        .complete_user_paying(&pid)
+                        .map_err(|e| e.to_string())?;
                     let g = self.gtr(&fep_ref).await;
                     if g.code() != "UA-000-001" || g.v_code() != "1001" {
                         return Err(format!("after completion {} {}", g.code(), g.v_code()));
@@ -208,11 +286,22 @@ impl T {
             None => got.body["result"].get("vResultCode").is_none(),
         };
         if got.code() != want || !v_ok {
-            return Err(format!("got {} {} ({}): {}", got.code(), got.v_code(), got.status, body_excerpt(&got.body)));
+            return Err(format!(
+                "got {} {} ({}): {}",
+                got.code(),
+                got.v_code(),
+                got.status,
+                body_excerpt(&got.body)
+            ));
         }
         // HTTP status follows the result-code table.
-        let status = vt4g::result_code::ResultCode::from_code(want).http_status().unwrap_or(0);
-        let is_gtr = matches!(cell.stage, Stage::Pay | Stage::Subscribe | Stage::PayChoice | Stage::SubscribeChoice);
+        let status = vt4g::result_code::ResultCode::from_code(want)
+            .http_status()
+            .unwrap_or(0);
+        let is_gtr = matches!(
+            cell.stage,
+            Stage::Pay | Stage::Subscribe | Stage::PayChoice | Stage::SubscribeChoice
+        );
         if !is_gtr && got.status != status {
             return Err(format!("HTTP {} for {want}", got.status));
         }
@@ -249,6 +338,12 @@ async fn every_table_cell_over_http() {
             Err(e) => failures.push(format!("{}: {e}", cell.source)),
         }
     }
-    assert!(failures.is_empty(), "{} of {} cells failed:\n{}", failures.len(), tables::CELLS.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cells failed:\n{}",
+        failures.len(),
+        tables::CELLS.len(),
+        failures.join("\n")
+    );
     assert_eq!(checked + UNREACHABLE.len(), tables::CELLS.len());
 }
