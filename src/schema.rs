@@ -656,6 +656,45 @@ mod tests {
     }
 
     #[test]
+    fn unsupported_command_accepts_nothing() {
+        // updateOrder: Rakuten Pay and au only.
+        let s = request_schema(Command::UpdateOrder, Some(PayType::Paypay));
+        assert_eq!(s["not"], json!({}));
+        assert!(s.get("properties").is_none());
+        let au = request_schema(Command::UpdateOrder, Some(PayType::Au));
+        assert!(au["properties"].is_object());
+    }
+
+    #[test]
+    fn optional_fields_are_not_nullable() {
+        let s = request_schema(Command::Pay, None);
+        let text = s.to_string();
+        assert!(!text.contains("\"null\""), "{text}");
+    }
+
+    #[test]
+    fn provider_rules_become_constraints_or_notes() {
+        let docomo = request_schema(Command::Pay, Some(PayType::Docomo));
+        let order = &docomo["properties"]["order"]["properties"];
+        assert_eq!(order["amount"]["pattern"], "^[0-9]{1,8}$");
+        assert_eq!(order["payType"]["const"], "docomo");
+        let item = &docomo["properties"]["item"]["items"]["properties"];
+        // Single-byte alphanumerics, 15 bytes: bytes = characters.
+        assert_eq!(item["id"]["maxLength"], 15);
+        assert_eq!(item["id"]["x-vt4g-maxBytes"], 15);
+        // Docomo item names are truncated at 20 characters: a warning, not a constraint.
+        assert!(item["name"]["x-vt4g-warnings"].is_array());
+        assert_eq!(item["name"]["x-vt4g-noDeviceDependent"], true);
+        // Merpay-only field removed.
+        assert!(item.get("categoryId").is_none());
+        // Without a provider, only spec-level limits.
+        let generic = request_schema(Command::Pay, None);
+        let amount = &generic["properties"]["order"]["properties"]["amount"];
+        assert_eq!(amount["maxLength"], 12);
+        assert!(amount.get("x-vt4g-warnings").is_none());
+    }
+
+    #[test]
     fn range_regex_matches_exactly_the_range() {
         for (lo, hi) in [
             (1, 1_000_000),
