@@ -30,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{json, Value};
 use vt4g::client::{Outcome, RequestMode};
-use vt4g::idempotency::{IdempotencyStore, PostgresStore, RecordState};
+use vt4g::idempotency::{IdempotencyStore, InMemoryStore, PostgresStore, RecordState};
 use vt4g::postgres::{self, PostgresConfig};
 use vt4g::{Client, Command, Error, PayType};
 use vt4g_sandbox::{Sandbox, SandboxConfig};
@@ -135,11 +135,17 @@ async fn child_run() -> Result<(), String> {
         env_or("VT4G_CRASH_CHARGES", 0),
     );
     let pool = postgres::pool(&database_url(), 2).map_err(|e| e.to_string())?;
-    let store = PostgresStore::new(pool, cfg(&schema));
+    // `memory` is the negative control: a ledger that dies with the process.
+    let store: Arc<dyn IdempotencyStore> =
+        if std::env::var("VT4G_CRASH_LEDGER").as_deref() == Ok("memory") {
+            Arc::new(InMemoryStore::new())
+        } else {
+            Arc::new(PostgresStore::new(pool, cfg(&schema)))
+        };
     let client = Client::builder()
         .base_url(base, RequestMode::Sandbox)
         .bearer_token(token)
-        .idempotency_store(Arc::new(store.clone()))
+        .idempotency_store(Arc::clone(&store))
         .ledger_lease(LEASE)
         .build()
         .map_err(|e| e.to_string())?;
@@ -297,13 +303,29 @@ async fn setup_orders(sandbox: &Sandbox, orders: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn parent() -> Result<Stats, String> {
-    let runs: usize = env_or("VT4G_CRASH_RUNS", 100);
-    let seed: u64 = env_or("VT4G_CRASH_SEED", 0x5EED);
-    let orders: usize = env_or("VT4G_CRASH_ORDERS", 100);
-    let charges: usize = env_or("VT4G_CRASH_CHARGES", 60);
-    let kill_phase = Duration::from_secs(env_or("VT4G_CRASH_KILL_PHASE_SECS", 90));
-    println!("crash_resume: runs={runs} seed={seed:#x} orders={orders} charges={charges}");
+/// One crash run's parameters.
+struct Scenario {
+    /// `postgres` (the test) or `memory` (the negative control).
+    ledger: &'static str,
+    runs: usize,
+    seed: u64,
+    orders: usize,
+    charges: usize,
+    kill_phase: Duration,
+}
+
+fn parent(sc: &Scenario) -> Result<Stats, String> {
+    let Scenario {
+        ledger,
+        runs,
+        seed,
+        orders,
+        charges,
+        kill_phase,
+    } = *sc;
+    println!(
+        "crash_resume: ledger={ledger} runs={runs} seed={seed:#x} orders={orders} charges={charges}"
+    );
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -324,7 +346,7 @@ fn parent() -> Result<Stats, String> {
     let outcome = match result {
         Ok(sandbox) => {
             let r = crash_loop(
-                &rt, &sandbox, &pool, &schema, runs, seed, orders, charges, kill_phase,
+                &rt, &sandbox, &pool, &schema, ledger, runs, seed, orders, charges, kill_phase,
             );
             rt.block_on(sandbox.shutdown());
             r
@@ -350,6 +372,7 @@ fn crash_loop(
     sandbox: &Sandbox,
     pool: &postgres::Pool,
     schema: &str,
+    ledger: &str,
     runs: usize,
     seed: u64,
     orders: usize,
@@ -366,6 +389,7 @@ fn crash_loop(
         ("VT4G_CRASH_ORDERS".into(), orders.to_string()),
         ("VT4G_CRASH_CHARGES".into(), charges.to_string()),
         ("VT4G_TEST_DATABASE_URL".into(), database_url()),
+        ("VT4G_CRASH_LEDGER".into(), ledger.to_owned()),
     ];
     let ops = workload(orders, charges);
     let table = cfg(schema).table("idempotency");
@@ -576,8 +600,20 @@ fn main() -> ExitCode {
     if std::env::var_os("VT4G_CRASH_CHILD").is_some() {
         return child();
     }
+    let mut passed = 0;
+    let mut failed = 0;
+
+    // 1. The crash test proper: the Postgres ledger.
     let started = Instant::now();
-    match parent() {
+    let scenario = Scenario {
+        ledger: "postgres",
+        runs: env_or("VT4G_CRASH_RUNS", 100),
+        seed: env_or("VT4G_CRASH_SEED", 0x5EED),
+        orders: env_or("VT4G_CRASH_ORDERS", 100),
+        charges: env_or("VT4G_CRASH_CHARGES", 60),
+        kill_phase: Duration::from_secs(env_or("VT4G_CRASH_KILL_PHASE_SECS", 90)),
+    };
+    match parent(&scenario) {
         Ok(stats) => {
             println!(
                 "crash_resume: {} SIGKILLs over {} child runs; {} landed with a ledger entry in flight, \
@@ -588,13 +624,49 @@ fn main() -> ExitCode {
                 stats.kills_after_effect_before_ledger,
                 started.elapsed().as_secs_f64()
             );
-            println!("crash_resume: 1 passed, 0 failed");
-            ExitCode::SUCCESS
+            if stats.kills == 0 {
+                eprintln!("crash_resume FAILED: no SIGKILL landed");
+                failed += 1;
+            } else {
+                passed += 1;
+            }
         }
         Err(e) => {
             eprintln!("crash_resume FAILED: {e}");
-            println!("crash_resume: 0 passed, 1 failed");
-            ExitCode::FAILURE
+            failed += 1;
         }
+    }
+
+    // 2. Negative control: the same workload with a ledger that dies with the
+    //    process must go wrong (a resend under a new key is refused by the
+    //    simulator or shows up as a duplicate/lost effect) — proving the check
+    //    above can fail.
+    let control = Scenario {
+        ledger: "memory",
+        runs: 20,
+        seed: env_or("VT4G_CRASH_SEED", 0x5EED),
+        orders: 10,
+        charges: 5,
+        kill_phase: Duration::from_secs(30),
+    };
+    match parent(&control) {
+        Ok(stats) => {
+            eprintln!(
+                "crash_resume negative control FAILED: the in-memory ledger survived {} SIGKILLs unnoticed",
+                stats.kills
+            );
+            failed += 1;
+        }
+        Err(e) => {
+            println!("crash_resume: negative control (in-memory ledger) failed as expected: {e}");
+            passed += 1;
+        }
+    }
+
+    println!("crash_resume: {passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
