@@ -2,7 +2,7 @@
 // Spec:  openapi/unified-api-1.1.3.yaml (sha256 aab87a7404408744fc19084e38d71b55d1d8e97b41d6f8f17797ad172ebd2d08)
 // Rules: openapi/provider-rules.yaml (sha256 acf0821be714a88447cef2c39dcd84df86a64010137be7e5b6b3043f3e3b8105)
 // Check: `cargo xtask codegen --check`
-// 
+//
 // progenitor output (positional interface, merged tags). Response leniency: schemas
 // reachable from responses, webhooks and redirects were generated without
 // maxLength/minLength/pattern/numeric bounds/format/enum/additionalProperties:false
@@ -11,7 +11,7 @@
 // needs one success type). See docs/regenerating.md.
 // Relaxed in place: CancelResponse, CaptureResponse, ChargeResponse, ErrorResponse, GetTransactionResultResponse, PayResponse, RedirectParams, ResponseControl, ResponseCustomer, ResponseCustomerBuyer, ResponseCustomerShipping, ResponseOrder, ResponsePaymentInstrument, ResponsePaymentInstrumentRakuten, ResponseProvider, ResponseProviderPayment, ResponseProviderResult, ResponseTransaction, ResultBlock, SubscribeResponse, TerminateResponse, TransactionData, UpdateOrderResponse, WebhookControl, WebhookHeaders, WebhookPayload
 // Relaxed copies of schemas shared with requests: (none)
-// 
+//
 // Note: progenitor's client sends an `api-version` header (the spec's info.version)
 // on every request; vt4g::Client does not use this client and does not send it.
 

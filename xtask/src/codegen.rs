@@ -106,8 +106,11 @@ fn header(inputs: &Inputs, spec_sha: &str, rules_sha: &str, extra: &[&str]) -> S
     ));
     h.push_str("// Check: `cargo xtask codegen --check`\n");
     for line in extra {
-        h.push_str("// ");
-        h.push_str(line);
+        h.push_str("//");
+        if !line.is_empty() {
+            h.push(' ');
+            h.push_str(line);
+        }
         h.push('\n');
     }
     h.push('\n');
