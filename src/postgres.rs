@@ -149,8 +149,15 @@ impl PostgresConfig {
     }
 }
 
+/// How long [`pool`]'s pools wait for a free connection before failing.
+pub const POOL_WAIT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long [`pool`]'s pools wait for a new connection (or its health check).
+pub const POOL_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Builds a connection pool (no TLS) of at most `max_size` connections from a
-/// `postgres://` URL or a key=value connection string.
+/// `postgres://` URL or a key=value connection string. Waiting for a free
+/// connection fails after [`POOL_WAIT_TIMEOUT`], opening one after
+/// [`POOL_CONNECT_TIMEOUT`], so a dead database turns into errors, not hangs.
 ///
 /// For TLS or custom settings build a [`deadpool_postgres::Pool`] yourself (the
 /// crate is re-exported at [`deadpool_postgres`]) and hand it to the stores.
@@ -171,6 +178,9 @@ pub fn pool(url: &str, max_size: usize) -> Result<Pool, PostgresSetupError> {
     Pool::builder(mgr)
         .max_size(max_size.max(1))
         .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(POOL_WAIT_TIMEOUT))
+        .create_timeout(Some(POOL_CONNECT_TIMEOUT))
+        .recycle_timeout(Some(POOL_CONNECT_TIMEOUT))
         .build()
         .map_err(|e| PostgresSetupError::Pool(e.to_string()))
 }
@@ -201,7 +211,7 @@ pub async fn migrate(pool: &Pool, cfg: &PostgresConfig) -> Result<Vec<i64>, Post
     let mut client = pool
         .get()
         .await
-        .map_err(|e| PostgresSetupError::Pool(e.to_string()))?;
+        .map_err(|e| PostgresSetupError::Pool(pool_message(&e)))?;
     let mig = |e: tokio_postgres::Error| PostgresSetupError::Migration(db_message(&e));
     let tx = client.transaction().await.map_err(mig)?;
     let lock_key = checksum(&format!("vt4g-migrate:{}:{}", cfg.schema, cfg.table_prefix));
@@ -255,6 +265,14 @@ pub async fn migrate(pool: &Pool, cfg: &PostgresConfig) -> Result<Vec<i64>, Post
     }
     tx.commit().await.map_err(mig)?;
     Ok(done)
+}
+
+/// A pool error message safe to log: backend errors go through [`db_message`].
+pub(crate) fn pool_message(e: &deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => format!("connection pool: {}", db_message(e)),
+        other => format!("connection pool: {other}"),
+    }
 }
 
 /// An error message safe to log: for database errors the SQLSTATE and primary

@@ -4,7 +4,9 @@ use std::time::{Duration, SystemTime};
 
 use super::memory::expiry;
 use super::{DedupeError, Seen, WebhookDeduper};
-use crate::postgres::{db_message, to_micros, Pool, PostgresConfig, PostgresSetupError};
+use crate::postgres::{
+    db_message, pool_message, to_micros, Pool, PostgresConfig, PostgresSetupError,
+};
 
 /// A [`WebhookDeduper`] on PostgreSQL, shared by every replica that points at
 /// the same table, so a redelivery reaching another replica is still recognised.
@@ -76,7 +78,7 @@ fn backend(e: tokio_postgres::Error) -> DedupeError {
 }
 
 fn pool_err(e: deadpool_postgres::PoolError) -> DedupeError {
-    DedupeError(format!("connection pool: {e}"))
+    DedupeError(pool_message(&e))
 }
 
 impl PostgresDeduper {

@@ -9,7 +9,9 @@ use super::{
     Begin, IdempotencyRecord, IdempotencyStore, RecordState, StoreError, StoredResponse,
     KEY_LIFETIME,
 };
-use crate::postgres::{db_message, to_micros, Pool, PostgresConfig, PostgresSetupError};
+use crate::postgres::{
+    db_message, pool_message, to_micros, Pool, PostgresConfig, PostgresSetupError,
+};
 use crate::Command;
 
 /// An [`IdempotencyStore`] on PostgreSQL: survives crashes and restarts and is
@@ -105,7 +107,7 @@ fn backend(e: tokio_postgres::Error) -> StoreError {
 }
 
 fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Backend(format!("connection pool: {e}"))
+    StoreError::Backend(pool_message(&e))
 }
 
 fn from_row(row: &Row) -> Result<IdempotencyRecord, StoreError> {
