@@ -171,6 +171,22 @@ impl Credentials {
         }
     }
 
+    /// The flags (`--token`, `--ccid`, `--key`) that were given on the command line, for the
+    /// warning that they are visible in process listings.
+    pub fn given_as_flags(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        for (v, flag) in [
+            (&self.token, "--token"),
+            (&self.ccid, "--ccid"),
+            (&self.key, "--key"),
+        ] {
+            if matches!(v, Some((_, Source::Flag))) {
+                flags.push(flag);
+            }
+        }
+        flags
+    }
+
     /// The bearer token.
     ///
     /// # Errors

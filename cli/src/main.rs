@@ -22,6 +22,14 @@ fn main() -> ExitCode {
     // clap exits 2 on usage errors and 0 on --help/--version by itself.
     let cli = Cli::parse();
     let creds = Credentials::resolve(cli.creds.token, cli.creds.ccid, cli.creds.key);
+    let flags = creds.given_as_flags();
+    if flags.iter().any(|f| *f != "--ccid") {
+        eprintln!(
+            "vt4g: warning: {} on the command line is visible to other users in process \
+             listings; prefer VT_TOKEN / VT_MERCHANT_KEY",
+            flags.join(", ")
+        );
+    }
     let pretty = cli.pretty;
     let result = run(cli.command, &creds);
     match result {
