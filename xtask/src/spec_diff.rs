@@ -37,9 +37,9 @@ pub struct FieldInfo {
     pub min_length: Option<u64>,
     /// `pattern`.
     pub pattern: Option<String>,
-    /// `enum` values (as JSON text), in document order.
+    /// `enum` values, in document order.
     #[serde(rename = "enum")]
-    pub enum_values: Option<Vec<String>>,
+    pub enum_values: Option<Vec<Value>>,
     /// Whether the parent object lists the field in `required` (in any alternative).
     pub required: bool,
     /// `x-vt4g-providers`.
@@ -258,9 +258,7 @@ impl<'a> Flattener<'a> {
             max_length: get("maxLength").and_then(Value::as_u64),
             min_length: get("minLength").and_then(Value::as_u64),
             pattern: get("pattern").and_then(Value::as_str).map(str::to_string),
-            enum_values: get("enum")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().map(|x| x.to_string()).collect()),
+            enum_values: get("enum").and_then(Value::as_array).cloned(),
             required,
             providers: get("x-vt4g-providers").and_then(Value::as_array).map(|a| {
                 a.iter()
@@ -655,7 +653,8 @@ fn brief(info: &FieldInfo) -> String {
         parts.push(format!("maxLength {m}"));
     }
     if let Some(e) = &info.enum_values {
-        parts.push(format!("enum [{}]", e.join(", ")));
+        let vals: Vec<String> = e.iter().map(Value::to_string).collect();
+        parts.push(format!("enum [{}]", vals.join(", ")));
     }
     if info.required {
         parts.push("required".into());
