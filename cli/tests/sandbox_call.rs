@@ -254,3 +254,164 @@ fn call_without_token_or_target_is_a_usage_error() {
     assert_eq!(no_target.code, 2, "{no_target:?}");
     assert!(no_token.stdout.is_empty() && no_target.stdout.is_empty());
 }
+
+/// Reads one HTTP/1.1 request (headers and a Content-Length body) from `stream`.
+fn read_request(stream: &mut std::net::TcpStream) -> (Vec<(String, String)>, Vec<u8>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut headers = Vec::new();
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap(); // request line
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        let (k, v) = l.split_once(':').unwrap();
+        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).unwrap();
+    (headers, body)
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} header in {headers:?}"))
+}
+
+/// The simulator's signed webhook and redirect verify with `vt4g webhook verify` and
+/// `vt4g redirect verify` (interoperability of the signing and verifying sides).
+#[test]
+fn simulator_webhook_and_redirect_verify_with_the_cli() {
+    use std::io::Write;
+    let server = Server::start(&[]);
+    let hook = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook_url = format!(
+        "http://127.0.0.1:{}/hook",
+        hook.local_addr().unwrap().port()
+    );
+    let mut body = pay_body("cli_pay_hook", "1000");
+    body["control"]["successUrl"] = json!("http://127.0.0.1:9/ok");
+    body["control"]["pushUrl"] = json!(hook_url);
+
+    // pushUrl on loopback over http needs the named relaxation.
+    let refused = call(&server, &["pay"], &body);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert_eq!(refused.json()["valid"], false);
+    let ok = call(&server, &["pay", "--allow-local-urls"], &body);
+    assert_eq!(ok.code, 0, "{ok:?}");
+    let redirect_url = ok.json()["control"]["redirectUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The consumer step: GET the redirect URL; the simulator answers 302 to successUrl.
+    let rest = redirect_url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET {path}?choice=success HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 302"), "{resp}");
+    let location = resp
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("location"))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .expect("Location header");
+
+    let with_creds = |args: &[&str]| {
+        let mut c = vt4g();
+        c.env("VT_MERCHANT_CCID", CCID)
+            .env("VT_MERCHANT_KEY", KEY)
+            .args(args);
+        c
+    };
+    let r = run(
+        with_creds(&[
+            "redirect",
+            "verify",
+            "--expect-payment-id",
+            "cli_pay_hook",
+            &location,
+        ]),
+        b"",
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc = r.json();
+    assert_eq!(doc["paymentId"], "cli_pay_hook");
+    assert_eq!(doc["command"], "pay");
+    let replay = run(
+        with_creds(&[
+            "redirect",
+            "verify",
+            "--expect-payment-id",
+            "cli_pay_other",
+            &location,
+        ]),
+        b"",
+    );
+    assert_eq!(replay.code, 1, "{replay:?}");
+
+    // The webhook of the successful order arrives at pushUrl.
+    // Bounded wait so that a missing webhook fails the test instead of hanging it.
+    hook.set_nonblocking(true).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut conn = loop {
+        match hook.accept() {
+            Ok((c, _)) => break c,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no webhook within 60 s"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    conn.set_nonblocking(false).unwrap();
+    let (headers, raw) = read_request(&mut conn);
+    conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    drop(conn);
+    let hmac = header(&headers, "x-vt-content-hmac").to_owned();
+    let id = header(&headers, "x-vt-webhook-id").to_owned();
+    let v = run(
+        with_creds(&["webhook", "verify", "--header", &hmac, "--webhook-id", &id]),
+        &raw,
+    );
+    assert_eq!(v.code, 0, "{v:?}");
+    let doc = v.json();
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["scheme"], "literal");
+    assert_eq!(doc["paymentId"], "cli_pay_hook");
+    assert_eq!(doc["webhookId"], id.as_str());
+    let d = run(
+        with_creds(&["webhook", "detect-scheme", "--header", &hmac]),
+        &raw,
+    );
+    assert_eq!(d.code, 0, "{d:?}");
+    assert!(d.json()["matches"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("literal")));
+
+    let (code, _, _) = server.terminate();
+    assert_eq!(code, Some(0));
+}
