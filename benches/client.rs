@@ -1,0 +1,109 @@
+//! Call overhead of [`vt4g::Client`] against raw reqwest, on loopback.
+//!
+//! `cargo bench -p vt4g --bench client`
+//!
+//! Both sides talk to the same minimal axum server on 127.0.0.1 that answers
+//! every `POST /fep/command/capture` with a fixed UA-000-001 body.
+//!
+//! - `raw_reqwest`: a `reqwest::Client` posting the pre-serialized JSON of the
+//!   same `CaptureRequest` with the same headers (fixed idempotency key), then
+//!   reading the body and decoding it into `CaptureResponse`.
+//! - `vt4g_client`: `client.capture(&req).pay_type(PayType::Paypay).await`:
+//!   serialization, per-provider validation, a fresh UUIDv4 key, the body
+//!   fingerprint, the send, lenient result-block read and typed decode.
+//!
+//! The goal is `vt4g_client` ≤ 1.05 × `raw_reqwest`.
+use std::hint::black_box;
+use std::time::Duration;
+
+use axum::routing::post;
+use criterion::{criterion_group, criterion_main, Criterion};
+use serde_json::json;
+use vt4g::client::{Client, RequestMode, RetryPolicy};
+use vt4g::generated::types;
+use vt4g::PayType;
+
+const BODY: &str = r#"{"result":{"status":"success","actionCode":"success","resultCode":"UA-000-001","message":"Success","vResultCode":"1001"},"order":{"paymentId":"bench-1","amount":"1000","payType":"paypay"},"transaction":{"fepReferenceId":"X01AHK4HS7GFKHGKE7SGFJKTHIH","command":"capture"}}"#;
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = rt.block_on(async {
+        let app = axum::Router::new().route(
+            "/fep/command/{command}",
+            post(|_body: axum::body::Bytes| async {
+                ([("content-type", "application/json")], BODY)
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+        format!("http://{addr}/fep/command")
+    });
+    let client = Client::builder()
+        .base_url(base.clone(), RequestMode::Sandbox)
+        .bearer_token("bench-token")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let req: types::CaptureRequest =
+        serde_json::from_value(json!({"order": {"paymentId": "bench-1", "amount": "1000"}}))
+            .unwrap();
+    let raw = reqwest::Client::builder().build().unwrap();
+    let url = format!("{base}/capture");
+    let body = bytes::Bytes::from(serde_json::to_vec(&req).unwrap());
+
+    // Sanity: both paths succeed before measuring.
+    rt.block_on(async {
+        assert!(client
+            .capture(&req)
+            .pay_type(PayType::Paypay)
+            .await
+            .unwrap()
+            .is_success());
+    });
+
+    let mut g = c.benchmark_group("capture_loopback");
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("raw_reqwest", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let resp = raw
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("authorization", "Bearer bench-token")
+                    .header(
+                        "x-vt-idempotency-key",
+                        "29eb1743-b37c-4c4b-badb-7bc4056d9a98",
+                    )
+                    .header("user-agent", vt4g::client::USER_AGENT)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let bytes = resp.bytes().await.unwrap();
+                let typed: types::CaptureResponse = serde_json::from_slice(&bytes).unwrap();
+                black_box(typed)
+            })
+        })
+    });
+    g.bench_function("vt4g_client", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let out = client
+                    .capture(&req)
+                    .pay_type(PayType::Paypay)
+                    .await
+                    .unwrap();
+                black_box(out)
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
