@@ -1,0 +1,413 @@
+//! Load generator for the Unified API: `pay` + `capture` pairs at a fixed
+//! concurrency for a bounded time, against any base URL (the vt4g-sandbox
+//! simulator, Stoplight Prism mocking our spec, or anything speaking the API).
+//!
+//! It speaks raw HTTP with reqwest (not `vt4g::Client`), so that what is
+//! measured is the server, and the same bytes go to every server.
+//!
+//! ```text
+//! # serve the simulator in its own process (like Prism, which is its own process)
+//! cargo run --release --example loadgen -- serve --addr 127.0.0.1:4011
+//! # drive it
+//! cargo run --release --example loadgen -- run --base-url http://127.0.0.1:4011/fep/command \
+//!     --concurrency 64 --duration 10
+//! # drive Prism (which mounts the operations at the root: /pay, /capture)
+//! cargo run --release --example loadgen -- run --base-url http://127.0.0.1:4010 \
+//!     --concurrency 64 --duration 10
+//! ```
+//!
+//! Every pair is: `POST {base}/pay` (new paymentId, payType paypay, amount
+//! 1000, `requestMode: sandbox`), then — only if the answer carries an absolute
+//! `http://` `control.redirectUrl` on the same host as the base URL (the
+//! simulator does; Prism answers the schema placeholder `"string"`) — the
+//! consumer step `GET {redirectUrl}` (not followed further: the simulator
+//! answers 302 to successUrl), then `POST {base}/capture` of the full amount.
+//! "API requests" counts `pay` and `capture` only; the consumer step is extra
+//! work done only by the simulator, so the comparison is conservative for it.
+//!
+//! Reports API requests/s, pairs/s, p50/p99/max latency of the API requests,
+//! the number of errors (transport errors and HTTP status >= 400) and a
+//! histogram of `result.resultCode`. Output is one human block, plus one JSON
+//! line prefixed `JSON ` for scripts.
+#![forbid(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const USAGE: &str = "usage:
+  loadgen serve [--addr 127.0.0.1:4011]
+      run the vt4g-sandbox simulator (default config, bearer token `sandbox-token`) until Ctrl-C
+  loadgen run --base-url URL [--concurrency 64] [--duration SECS | --pairs N] [--token T]
+              [--no-consumer-step] [--label NAME]
+      drive pay + capture pairs against URL and print requests/s and latency";
+
+#[derive(Debug)]
+struct RunArgs {
+    base_url: String,
+    concurrency: usize,
+    duration: Option<Duration>,
+    pairs: Option<u64>,
+    token: String,
+    consumer_step: bool,
+    label: String,
+}
+
+fn parse_run(mut it: impl Iterator<Item = String>) -> Result<RunArgs, String> {
+    let mut a = RunArgs {
+        base_url: String::new(),
+        concurrency: 64,
+        duration: None,
+        pairs: None,
+        token: vt4g_sandbox::DEFAULT_BEARER_TOKEN.to_owned(),
+        consumer_step: true,
+        label: String::new(),
+    };
+    while let Some(flag) = it.next() {
+        let mut val = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "--base-url" => a.base_url = val("--base-url")?.trim_end_matches('/').to_owned(),
+            "--concurrency" => {
+                a.concurrency = val("--concurrency")?
+                    .parse()
+                    .map_err(|e| format!("--concurrency: {e}"))?;
+            }
+            "--duration" => {
+                let s: f64 = val("--duration")?
+                    .parse()
+                    .map_err(|e| format!("--duration: {e}"))?;
+                if !(s > 0.0 && s <= 3600.0) {
+                    return Err("--duration must be in (0, 3600] seconds".into());
+                }
+                a.duration = Some(Duration::from_secs_f64(s));
+            }
+            "--pairs" => {
+                a.pairs = Some(
+                    val("--pairs")?
+                        .parse()
+                        .map_err(|e| format!("--pairs: {e}"))?,
+                )
+            }
+            "--token" => a.token = val("--token")?,
+            "--no-consumer-step" => a.consumer_step = false,
+            "--label" => a.label = val("--label")?,
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    if a.base_url.is_empty() {
+        return Err("--base-url is required".into());
+    }
+    if a.concurrency == 0 {
+        return Err("--concurrency must be at least 1".into());
+    }
+    if a.duration.is_none() && a.pairs.is_none() {
+        a.duration = Some(Duration::from_secs(10));
+    }
+    if a.label.is_empty() {
+        a.label = a.base_url.clone();
+    }
+    Ok(a)
+}
+
+/// What one worker measured.
+#[derive(Default)]
+struct Tally {
+    /// Latency of each API request (pay, capture), microseconds.
+    lat_us: Vec<u32>,
+    api_requests: u64,
+    consumer_requests: u64,
+    pairs: u64,
+    transport_errors: u64,
+    http_errors: u64,
+    result_codes: BTreeMap<String, u64>,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn merge(&mut self, o: Tally) {
+        self.lat_us.extend(o.lat_us);
+        self.api_requests += o.api_requests;
+        self.consumer_requests += o.consumer_requests;
+        self.pairs += o.pairs;
+        self.transport_errors += o.transport_errors;
+        self.http_errors += o.http_errors;
+        for (k, v) in o.result_codes {
+            *self.result_codes.entry(k).or_default() += v;
+        }
+        if self.first_error.is_none() {
+            self.first_error = o.first_error;
+        }
+    }
+}
+
+struct Shared {
+    http: reqwest::Client,
+    base: String,
+    auth: String,
+    consumer_step: bool,
+    run_id: String,
+    next_pair: AtomicU64,
+    max_pairs: Option<u64>,
+    deadline: Option<Instant>,
+}
+
+/// One API call; returns the parsed body when the status was < 400.
+async fn api(sh: &Shared, t: &mut Tally, command: &str, body: &Value) -> Option<Value> {
+    let bytes = serde_json::to_vec(body).ok()?;
+    let start = Instant::now();
+    let res = sh
+        .http
+        .post(format!("{}/{command}", sh.base))
+        .header("Authorization", &sh.auth)
+        .header("Content-Type", "application/json")
+        .body(bytes)
+        .send()
+        .await;
+    let out = match res {
+        Ok(r) => {
+            let status = r.status();
+            match r.bytes().await {
+                Ok(b) => Some((status, b)),
+                Err(e) => {
+                    t.transport_errors += 1;
+                    t.first_error
+                        .get_or_insert_with(|| format!("{command}: reading body: {e}"));
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            t.transport_errors += 1;
+            t.first_error
+                .get_or_insert_with(|| format!("{command}: {e}"));
+            None
+        }
+    };
+    let micros = u32::try_from(start.elapsed().as_micros()).unwrap_or(u32::MAX);
+    t.lat_us.push(micros);
+    t.api_requests += 1;
+    let (status, b) = out?;
+    let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+    if let Some(code) = v.pointer("/result/resultCode").and_then(Value::as_str) {
+        *t.result_codes.entry(code.to_owned()).or_default() += 1;
+    }
+    if status.as_u16() >= 400 {
+        t.http_errors += 1;
+        t.first_error.get_or_insert_with(|| {
+            let s = String::from_utf8_lossy(&b);
+            format!(
+                "{command}: HTTP {status}: {}",
+                s.chars().take(300).collect::<String>()
+            )
+        });
+        return None;
+    }
+    Some(v)
+}
+
+async fn worker(sh: Arc<Shared>, w: usize) -> Tally {
+    let mut t = Tally::default();
+    loop {
+        if sh.deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        let n = sh.next_pair.fetch_add(1, Ordering::Relaxed);
+        if sh.max_pairs.is_some_and(|m| n >= m) {
+            break;
+        }
+        let payment_id = format!("lg-{}-{w}-{n}", sh.run_id);
+        let pay = json!({
+            "order": {"payType": "paypay", "paymentId": payment_id, "amount": "1000"},
+            "control": {
+                "requestMode": "sandbox",
+                "successUrl": "https://merchant.example/success",
+                "cancelUrl": "https://merchant.example/cancel",
+                "errorUrl": "https://merchant.example/error"
+            }
+        });
+        let Some(resp) = api(&sh, &mut t, "pay", &pay).await else {
+            continue;
+        };
+        if sh.consumer_step {
+            let redirect = resp.pointer("/control/redirectUrl").and_then(Value::as_str);
+            if let Some(url) = redirect.filter(|u| same_origin(u, &sh.base)) {
+                t.consumer_requests += 1;
+                match sh.http.get(url).send().await {
+                    Ok(r) if r.status().is_redirection() || r.status().is_success() => {
+                        let _ = r.bytes().await;
+                    }
+                    Ok(r) => {
+                        t.http_errors += 1;
+                        t.first_error
+                            .get_or_insert_with(|| format!("consumer step: HTTP {}", r.status()));
+                        continue;
+                    }
+                    Err(e) => {
+                        t.transport_errors += 1;
+                        t.first_error
+                            .get_or_insert_with(|| format!("consumer step: {e}"));
+                        continue;
+                    }
+                }
+            }
+        }
+        let capture = json!({"order": {"paymentId": payment_id, "amount": "1000"}});
+        if api(&sh, &mut t, "capture", &capture).await.is_some() {
+            t.pairs += 1;
+        }
+    }
+    t
+}
+
+/// `true` when `url` is `http://host:port/...` with the same scheme, host and
+/// port as `base`.
+fn same_origin(url: &str, base: &str) -> bool {
+    match (url::Url::parse(url), url::Url::parse(base)) {
+        (Ok(u), Ok(b)) => {
+            u.scheme() == b.scheme()
+                && u.host_str() == b.host_str()
+                && u.port_or_known_default() == b.port_or_known_default()
+        }
+        _ => false,
+    }
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    // nearest-rank
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    f64::from(sorted[rank.min(sorted.len()) - 1]) / 1000.0
+}
+
+async fn run(a: RunArgs) -> Result<(), String> {
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(a.concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| format!("building the HTTP client: {e}"))?;
+    let run_id = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis())
+    );
+    let start = Instant::now();
+    let sh = Arc::new(Shared {
+        http,
+        base: a.base_url.clone(),
+        auth: format!("Bearer {}", a.token),
+        consumer_step: a.consumer_step,
+        run_id,
+        next_pair: AtomicU64::new(0),
+        max_pairs: a.pairs,
+        deadline: a.duration.map(|d| start + d),
+    });
+    let handles: Vec<_> = (0..a.concurrency)
+        .map(|w| tokio::spawn(worker(Arc::clone(&sh), w)))
+        .collect();
+    let mut total = Tally::default();
+    for h in handles {
+        total.merge(h.await.map_err(|e| format!("worker panicked: {e}"))?);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    total.lat_us.sort_unstable();
+    let rps = total.api_requests as f64 / elapsed;
+    let pps = total.pairs as f64 / elapsed;
+    let (p50, p99, max) = (
+        percentile(&total.lat_us, 50.0),
+        percentile(&total.lat_us, 99.0),
+        percentile(&total.lat_us, 100.0),
+    );
+    let errors = total.transport_errors + total.http_errors;
+    println!("target          {}", a.label);
+    println!("base url        {}", a.base_url);
+    println!("concurrency     {}", a.concurrency);
+    println!("elapsed         {elapsed:.2} s");
+    println!("API requests    {} ({rps:.0}/s)", total.api_requests);
+    println!("pairs completed {} ({pps:.0}/s)", total.pairs);
+    println!("consumer steps  {}", total.consumer_requests);
+    println!("latency (ms)    p50 {p50:.2}  p99 {p99:.2}  max {max:.2}");
+    println!(
+        "errors          {errors} (transport {}, HTTP >= 400 {})",
+        total.transport_errors, total.http_errors
+    );
+    println!("result codes    {:?}", total.result_codes);
+    if let Some(e) = &total.first_error {
+        println!("first error     {e}");
+    }
+    let summary = json!({
+        "label": a.label,
+        "baseUrl": a.base_url,
+        "concurrency": a.concurrency,
+        "elapsedSecs": elapsed,
+        "apiRequests": total.api_requests,
+        "apiRequestsPerSec": rps,
+        "pairs": total.pairs,
+        "pairsPerSec": pps,
+        "consumerSteps": total.consumer_requests,
+        "p50Ms": p50,
+        "p99Ms": p99,
+        "maxMs": max,
+        "errors": errors,
+        "transportErrors": total.transport_errors,
+        "httpErrors": total.http_errors,
+        "resultCodes": total.result_codes,
+    });
+    println!("JSON {summary}");
+    Ok(())
+}
+
+async fn serve(mut it: impl Iterator<Item = String>) -> Result<(), String> {
+    let mut addr: std::net::SocketAddr = ([127, 0, 0, 1], 4011).into();
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            "--addr" => {
+                addr = it
+                    .next()
+                    .ok_or("--addr needs a value")?
+                    .parse()
+                    .map_err(|e| format!("--addr: {e}"))?;
+            }
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    let sb = vt4g_sandbox::Sandbox::start(vt4g_sandbox::SandboxConfig::default().addr(addr))
+        .await
+        .map_err(|e| format!("starting the simulator on {addr}: {e}"))?;
+    println!("simulator listening; base URL {}", sb.base_url());
+    sb.run_until_signal().await.map_err(|e| e.to_string())
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let sub = args.next().unwrap_or_default();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tokio runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let r = match sub.as_str() {
+        "serve" => rt.block_on(serve(args)),
+        "run" => match parse_run(args) {
+            Ok(a) => rt.block_on(run(a)),
+            Err(e) => Err(e),
+        },
+        _ => Err(USAGE.to_owned()),
+    };
+    if let Err(e) = r {
+        eprintln!("{e}");
+        std::process::exit(2);
+    }
+}
