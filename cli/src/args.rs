@@ -303,19 +303,26 @@ pub struct SandboxServeArgs {
 const CALL_AFTER_HELP: &str = "\
 Needs VT_TOKEN (or --token, unsafe on shared hosts).
 
-The body is validated first (for the request mode the target implies: --env live → live,
---env sandbox → sandbox, --base-url → sandbox unless --mode live); on violations the
+The body is validated first (for the request mode the target implies: --env live -> live,
+--env sandbox -> sandbox, --base-url -> sandbox unless --mode live); on violations the
 validation report is printed and nothing is sent (exit 1). Then the request is sent with the
-client's retries under one idempotency key (--idempotency-key, or a fresh UUIDv4) and the
-response JSON is printed.
+client's retries under one idempotency key (--idempotency-key, else a fresh UUIDv4 for every
+command but getTransactionResult, which is sent without a key) and the response JSON is printed.
 
-Exit codes: 0 success result; 1 validation failure or an API failure result (the response
-JSON is still printed); 2 usage error; 3 transport failure, printed as
-{\"error\": ..., \"idempotencyKey\": ...} so that a script can resume with the same key.
+Exit codes:
+  0  an HTTP 200 answer: UA-000-001, and also UA-000-002 / UA-U00-001 / UA-P00-001, which
+     are not plain successes (a note goes to stderr; read result.actionCode)
+  1  validation failure, an API failure result, or a pending UA-PND-* result (the response
+     JSON is printed)
+  2  usage error
+  3  no usable answer (transport error, timeout, undecodable answer), printed as
+     {\"error\": ..., \"idempotencyKey\": ..., \"maybeProcessed\": bool}: resend with
+     --idempotency-key KEY to get the original answer (within 24 h), never with a new key
+     when maybeProcessed is true.
 
 Examples:
   vt4g call pay --base-url http://127.0.0.1:8080/fep/command order.json
-  vt4g call capture --env sandbox --idempotency-key 29eb1743-b37c-d7c4-badb-7bc4056d9a98 capture.json";
+  vt4g call capture --env sandbox --pay-type au --idempotency-key 29eb1743-b37c-d7c4-badb-7bc4056d9a98 capture.json";
 
 /// `vt4g call`.
 #[derive(Debug, Args)]
@@ -340,6 +347,14 @@ pub struct CallArgs {
     /// Request mode with --base-url (default sandbox); must agree with --env when both given.
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
+
+    /// Per-attempt request timeout in seconds (default: the client's, 30).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: Option<u64>,
+
+    /// Most HTTP attempts for the call, retries included (default: the client's policy).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: Option<u32>,
 
     /// The X-VT-Idempotency-Key (default: a fresh UUIDv4, printed in the output on failure).
     #[arg(long, value_name = "K")]

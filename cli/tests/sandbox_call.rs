@@ -227,6 +227,10 @@ fn call_transport_failure_exits_3_with_the_key() {
     c.env("VT_TOKEN", TOKEN).args([
         "call",
         "pay",
+        "--max-attempts",
+        "2",
+        "--timeout",
+        "5",
         "--idempotency-key",
         "cli-resume-key-42",
         "--base-url",

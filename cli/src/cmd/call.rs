@@ -1,7 +1,7 @@
 //! `vt4g call`.
 
 use serde_json::{json, Value};
-use vt4g::client::{Outcome as CallOutcome, RequestMode};
+use vt4g::client::{Outcome as CallOutcome, RequestMode, RetryPolicy};
 use vt4g::error::ApiFailure;
 use vt4g::idempotency::IdempotencyKey;
 use vt4g::validation::UrlPolicy;
@@ -74,6 +74,12 @@ pub fn run(a: CallArgs, creds: &Credentials) -> Result<Outcome, Failure> {
             UrlPolicy::Production
         },
     );
+    if let Some(secs) = a.timeout {
+        builder = builder.request_timeout(std::time::Duration::from_secs(secs));
+    }
+    if let Some(n) = a.max_attempts {
+        builder = builder.retry_policy(RetryPolicy::default().max_attempts(n));
+    }
     builder = match target {
         Target::Live => builder.live(),
         Target::Sandbox => builder.sandbox(),
