@@ -1768,3 +1768,53 @@ pub(crate) enum ConsumerOutcome {
     /// A page with this status and text.
     Page(u16, String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed(policy: PushUrlPolicy, url: &str) -> bool {
+        check_push_url(policy, "control.pushUrl", Some(url)).is_ok()
+    }
+
+    #[test]
+    fn push_url_policies() {
+        use PushUrlPolicy::*;
+        for p in [Strict, RealOrLoopback, Any] {
+            assert!(allowed(p, "https://merchant.example/hook"), "{p:?}");
+        }
+        assert!(!allowed(Strict, "http://127.0.0.1:8080/hook"));
+        assert!(!allowed(Strict, "https://merchant.example:8443/hook"));
+        assert!(!allowed(Strict, "https://10.0.0.1/hook"));
+        assert!(!allowed(Strict, "https://192.168.1.1/hook"));
+        assert!(allowed(RealOrLoopback, "http://127.0.0.1:8080/hook"));
+        assert!(allowed(RealOrLoopback, "http://localhost:1/hook"));
+        assert!(allowed(RealOrLoopback, "http://[::1]:9/hook"));
+        assert!(!allowed(RealOrLoopback, "http://merchant.example/hook"));
+        assert!(!allowed(RealOrLoopback, "https://10.0.0.1/hook"));
+        assert!(allowed(Any, "http://merchant.example:8080/hook"));
+    }
+
+    #[test]
+    fn result_blocks_follow_the_result_code_table() {
+        let b = result_block("UA-PRV-001", Some("1GD1"), None);
+        assert_eq!(b["status"], "failure");
+        assert_eq!(b["actionCode"], "retry_request");
+        assert_eq!(b["vResultCode"], "1GD1");
+        assert_eq!(error("UA-REQ-008", None).status, 401);
+        assert_eq!(error("UA-PRV-999", None).status, 503);
+        assert_eq!(result_block("UA-SYS-003", None, None)["status"], "error");
+    }
+
+    #[test]
+    fn ids_are_unique_and_in_the_allowed_charset() {
+        let mut st = State::new(Vec::new(), None);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let id = st.new_id();
+            assert_eq!(id.len(), 26);
+            assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()));
+            assert!(seen.insert(id));
+        }
+    }
+}

@@ -454,3 +454,13 @@ async fn idempotency_replays_byte_identical_without_a_second_effect() {
     assert_eq!(late.code(), "UA-REQ-007");
     assert_eq!(count("capture"), 1);
 }
+
+#[tokio::test]
+async fn shutdown_closes_the_port() {
+    let api = start(SandboxConfig::default()).await;
+    let url = api.sandbox.base_url();
+    assert_eq!(api.call("capture", &order_ref("x"), None).await.status, 404);
+    api.sandbox.shutdown().await;
+    let fresh = reqwest::Client::builder().no_proxy().build().unwrap();
+    assert!(fresh.post(format!("{url}/capture")).send().await.is_err());
+}
