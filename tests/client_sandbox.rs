@@ -86,7 +86,7 @@ async fn authorized(client: &Client, pay_type: &str, payment_id: &str, amount: &
     v
 }
 
-fn effects_for<'a>(sb: &'a Sandbox, command: &str, payment_id: &str) -> Vec<vt4g_sandbox::Effect> {
+fn effects_for(sb: &Sandbox, command: &str, payment_id: &str) -> Vec<vt4g_sandbox::Effect> {
     sb.effects()
         .into_iter()
         .filter(|e| e.command == command && e.payment_id == payment_id)
