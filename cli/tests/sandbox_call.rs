@@ -419,3 +419,85 @@ fn simulator_webhook_and_redirect_verify_with_the_cli() {
     let (code, _, _) = server.terminate();
     assert_eq!(code, Some(0));
 }
+
+/// GETs `url` (plain http on loopback) and returns the body.
+fn http_get(url: &str) -> String {
+    use std::io::Write;
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    let body = resp.split_once("\r\n\r\n").unwrap().1.to_owned();
+    if resp
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        // De-chunk.
+        let mut out = String::new();
+        let mut rest = body.as_str();
+        loop {
+            let (size, tail) = rest.split_once("\r\n").unwrap();
+            let n = usize::from_str_radix(size.trim(), 16).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.push_str(&tail[..n]);
+            rest = &tail[n + 2..];
+        }
+        out
+    } else {
+        body
+    }
+}
+
+/// Under seeded random faults (500, 429, 406, 503, dropped connections, effect applied then
+/// dropped), `vt4g call` with its retries either succeeds or reports a resumable transport
+/// failure, and every payment is applied at most once.
+#[test]
+fn call_retries_under_faults_and_never_applies_twice() {
+    let server = Server::start(&["--fault-rate", "0.4", "--seed", "20261122"]);
+    let mut succeeded = Vec::new();
+    for i in 0..8 {
+        let id = format!("cli_fault_{i}");
+        let r = call(
+            &server,
+            &["pay", "--max-attempts", "6"],
+            &pay_body(&id, "1000"),
+        );
+        match r.code {
+            0 => {
+                assert_eq!(r.json()["result"]["resultCode"], "UA-000-001", "{r:?}");
+                succeeded.push(id);
+            }
+            3 => assert!(r.json()["idempotencyKey"].is_string(), "{r:?}"),
+            // A retry_request code still returned after the last attempt.
+            1 => assert!(r.json()["result"]["resultCode"].is_string(), "{r:?}"),
+            _ => panic!("{r:?}"),
+        }
+    }
+    assert!(!succeeded.is_empty(), "no call got through");
+    let effects: Value =
+        serde_json::from_str(&http_get(&format!("{}/_sandbox/effects", server.root)))
+            .expect("effects JSON");
+    let effects = effects.as_array().expect("an array");
+    for i in 0..8 {
+        let id = format!("cli_fault_{i}");
+        let n = effects
+            .iter()
+            .filter(|e| e["command"] == "pay" && e["paymentId"] == id.as_str())
+            .count();
+        assert!(n <= 1, "{id} applied {n} times: {effects:?}");
+        if succeeded.contains(&id) {
+            assert_eq!(n, 1, "{id} succeeded but has no effect");
+        }
+    }
+    let (code, _, _) = server.terminate();
+    assert_eq!(code, Some(0));
+}
