@@ -375,10 +375,18 @@ pub struct CallArgs {
 }
 
 const SCHEMA_AFTER_HELP: &str = "\
-The schema (JSON Schema draft-07) is derived from the generated request types. With
---pay-type, that provider's limits are applied: maxLength is the smaller of the spec's and the
-provider's character limit (byte limits are noted in the description), digit patterns such as
-^[0-9]{1,7}$, fields required for that provider, and fields it does not support removed.
+The schema (JSON Schema draft-07, every sub-schema inlined) is derived from the generated
+request types with schemars; optional fields are omitted, never null. With --pay-type, that
+provider's limits are applied: maxLength is the smaller of the spec's and the provider's
+character limit; byte limits are noted in the description and as \"x-vt4g-maxBytes\"; digit
+counts and ranges become patterns such as ^[0-9]{1,7}$; character sets become patterns;
+fields the provider requires are required; fields it does not support are removed (and so
+rejected: the blocks allow no unknown property). Limits the server only truncates or ignores
+are listed in \"x-vt4g-warnings\", not enforced. Cross-field rules (URL policy, conditional
+fields, date windows) are left to `vt4g validate`.
+
+A provider that does not support the command (e.g. updateOrder for paypay) is a usage error.
+Exit codes: 0 printed, 2 usage error.
 
 Examples:
   vt4g schema pay
