@@ -274,10 +274,11 @@ async fn maintenance_and_pending_are_not_retried() {
     }
     assert!(effects_for(&sb, "capture", "m-1").is_empty());
 
-    // PayPay capture, amount ending in 2: UA-PND-002 (reference simulation table).
-    authorized(&c, "paypay", "p-1", "1002").await;
+    // PayPay capture, amount ending in 4: UA-PND-002 (reference simulation table,
+    // as vt4g-sandbox reads its merged cells: see sandbox/README.md).
+    authorized(&c, "paypay", "p-1", "1004").await;
     let cap: types::CaptureRequest =
-        typed(json!({"order": {"paymentId": "p-1", "amount": "1002"}}));
+        typed(json!({"order": {"paymentId": "p-1", "amount": "1004"}}));
     let err = c.capture(&cap).pay_type(PayType::Paypay).await.unwrap_err();
     match &err {
         Error::Pending(f) => {
