@@ -274,3 +274,45 @@ async fn dedupe_is_shared_across_pools() {
     );
     guard.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discard_expired_only_removes_expired_in_flight_entries() {
+    let (pool, cfg, guard) = fresh("vt4g_").await;
+    let s = PostgresStore::new(pool, cfg);
+    let t0 = store_suite::t0();
+    let lease = Duration::from_secs(5);
+    s.begin(store_suite::proposal("a", "ka", t0), t0, lease)
+        .await
+        .unwrap();
+    s.begin(store_suite::proposal("b", "kb", t0), t0, lease)
+        .await
+        .unwrap();
+    s.complete(
+        "b",
+        "kb",
+        vt4g::idempotency::StoredResponse {
+            http_status: 200,
+            body: b"{}".to_vec(),
+        },
+    )
+    .await
+    .unwrap();
+    let young = t0 + KEY_LIFETIME - Duration::from_secs(1);
+    assert!(s.discard_expired("a", young).await.unwrap().is_none());
+    let old = t0 + KEY_LIFETIME;
+    assert!(
+        s.discard_expired("b", old).await.unwrap().is_none(),
+        "completed stays"
+    );
+    assert!(s.discard_expired("none", old).await.unwrap().is_none());
+    assert_eq!(
+        s.discard_expired("a", old).await.unwrap().unwrap().key,
+        "ka"
+    );
+    let got = s
+        .begin(store_suite::proposal("a", "ka2", old), old, lease)
+        .await
+        .unwrap();
+    assert!(matches!(got, vt4g::idempotency::Begin::Started(ref r) if r.key == "ka2"));
+    guard.cleanup().await;
+}

@@ -73,3 +73,41 @@ async fn debug_shows_no_body() {
     assert!(!format!("{rec:?}").contains("very-private-value"));
     assert!(!format!("{s:?}").contains("very-private-value"));
 }
+
+#[tokio::test]
+async fn discard_expired_only_removes_expired_in_flight_entries() {
+    let s = InMemoryStore::new();
+    let t0 = store_suite::t0();
+    let lease = Duration::from_secs(5);
+    s.begin(store_suite::proposal("a", "ka", t0), t0, lease)
+        .await
+        .unwrap();
+    s.begin(store_suite::proposal("b", "kb", t0), t0, lease)
+        .await
+        .unwrap();
+    s.complete(
+        "b",
+        "kb",
+        vt4g::idempotency::StoredResponse {
+            http_status: 200,
+            body: b"{}".to_vec(),
+        },
+    )
+    .await
+    .unwrap();
+    let young = t0 + KEY_LIFETIME - Duration::from_secs(1);
+    assert!(s.discard_expired("a", young).unwrap().is_none());
+    let old = t0 + KEY_LIFETIME;
+    assert!(
+        s.discard_expired("b", old).unwrap().is_none(),
+        "completed stays"
+    );
+    assert!(s.discard_expired("none", old).unwrap().is_none());
+    assert_eq!(s.discard_expired("a", old).unwrap().unwrap().key, "ka");
+    // The scope starts afresh with a new key.
+    let got = s
+        .begin(store_suite::proposal("a", "ka2", old), old, lease)
+        .await
+        .unwrap();
+    assert!(matches!(got, vt4g::idempotency::Begin::Started(ref r) if r.key == "ka2"));
+}

@@ -115,6 +115,33 @@ impl InMemoryStore {
     }
 }
 
+impl InMemoryStore {
+    /// Deletes the entry of `scope` if — and only if — it is in flight and its key
+    /// is past [`KEY_LIFETIME`](super::KEY_LIFETIME) at `now` (what `begin` reports as
+    /// [`Begin::Expired`]); returns the deleted entry.
+    ///
+    /// Call it once you have settled the old attempt (e.g. with
+    /// `getTransactionResult`) and decided to send anew: the next `begin` on the
+    /// scope then starts afresh with a new key. Entries that are completed, or whose
+    /// key is still honoured, are never deleted.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] if the lock is poisoned.
+    pub fn discard_expired(
+        &self,
+        scope: &str,
+        now: SystemTime,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let mut map = self.lock()?;
+        match map.get(scope) {
+            Some(r) if decide_existing(r, now) == ExistingDecision::Expired => {
+                Ok(map.remove(scope))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
 /// The decision shared by both backends for an existing entry (pure, so it is tested once).
 pub(crate) fn decide_existing(existing: &IdempotencyRecord, now: SystemTime) -> ExistingDecision {
     match existing.state {

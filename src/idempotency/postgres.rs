@@ -66,6 +66,7 @@ struct Sql {
     key_exists: String,
     release: String,
     purge: String,
+    discard: String,
 }
 
 const COLUMNS: &str = "scope, idem_key, command, payment_id, fingerprint, body, created_at, \
@@ -98,6 +99,10 @@ impl Sql {
                  WHERE scope = $1 AND idem_key = $2 AND state = 'in_flight'"
             ),
             purge: format!("DELETE FROM {t} WHERE created_at <= $1"),
+            discard: format!(
+                "DELETE FROM {t} WHERE scope = $1 AND state = 'in_flight' AND created_at <= $2 \
+                 RETURNING {COLUMNS}"
+            ),
         }
     }
 }
@@ -211,6 +216,42 @@ impl PostgresStore {
             .await
             .map_err(backend)?;
         client.execute(&stmt, &[&cutoff]).await.map_err(backend)
+    }
+}
+
+impl PostgresStore {
+    /// Deletes the entry of `scope` if — and only if — it is in flight and its key
+    /// is past [`KEY_LIFETIME`] at `now` (what `begin` reports as
+    /// [`Begin::Expired`]); returns the deleted entry. One atomic `DELETE … RETURNING`.
+    ///
+    /// Call it once you have settled the old attempt (e.g. with
+    /// `getTransactionResult`) and decided to send anew: the next `begin` on the
+    /// scope then starts afresh with a new key. Entries that are completed, or whose
+    /// key is still honoured, are never deleted.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] on failure.
+    pub async fn discard_expired(
+        &self,
+        scope: &str,
+        now: SystemTime,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let cutoff = to_micros(now)
+            .checked_sub(KEY_LIFETIME)
+            .unwrap_or(UNIX_EPOCH);
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let stmt = client
+            .prepare_cached(&self.sql.discard)
+            .await
+            .map_err(backend)?;
+        match client
+            .query_opt(&stmt, &[&scope, &cutoff])
+            .await
+            .map_err(backend)?
+        {
+            Some(row) => Ok(Some(from_row(&row)?)),
+            None => Ok(None),
+        }
     }
 }
 
