@@ -196,3 +196,44 @@ pub fn module_tokens(t: &CodeTables) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_rows_with_blank_cells_and_refuses_missing_tables() {
+        let doc = json!({
+            "x-vt4g-result-codes": [
+                {"code": "UA-000-001", "httpStatus": 200, "status": "success",
+                 "actionCode": "success", "description": "Success"},
+                {"code": "-", "httpStatus": "404", "description": "Page not found"}
+            ],
+            "x-vt4g-action-codes": [{"code": "retry_request", "action": "Wait."}],
+            "x-vt4g-statuses": [{"status": "success", "description": "Success"}]
+        });
+        let t = read_tables(&doc).unwrap();
+        assert_eq!(t.result_codes.len(), 2);
+        assert_eq!(t.result_codes[1].http_status, 404);
+        assert_eq!(t.result_codes[1].status, None);
+        assert_eq!(t.result_codes[1].action_code, None);
+        assert_eq!(
+            t.action_codes,
+            vec![("retry_request".into(), "Wait.".into())]
+        );
+        assert_eq!(t.statuses, vec![("success".into(), "Success".into())]);
+
+        let mut no_statuses = doc.clone();
+        no_statuses
+            .as_object_mut()
+            .unwrap()
+            .remove("x-vt4g-statuses");
+        assert!(read_tables(&no_statuses)
+            .unwrap_err()
+            .contains("x-vt4g-statuses"));
+        let mut bad = doc;
+        bad["x-vt4g-result-codes"][0]["httpStatus"] = json!("two hundred");
+        assert!(read_tables(&bad).unwrap_err().contains("UA-000-001"));
+    }
+}
