@@ -157,16 +157,12 @@ const PAY_TYPES_CHARGE: [PayType; 2] = [PayType::Paypay, PayType::Merpay];
 /// Charges per original order.
 const CHARGES_PER_ORIGINAL: usize = 25;
 
-fn plan(n: usize, seed: u64, rate: f64) -> Vec<Op> {
+fn plan(cfg: &SoakConfig) -> Vec<Op> {
+    let (n, seed, rate) = (cfg.n, cfg.seed, cfg.rate);
     let mut rng = Rng(seed);
     let mut ops = Vec::with_capacity(n);
     for idx in 0..n {
-        let kind = match rng.below(4) {
-            0 => OpKind::Capture,
-            1 => OpKind::CancelAuthorized,
-            2 => OpKind::Refund,
-            _ => OpKind::Charge,
-        };
+        let kind = cfg.kinds[rng.below(cfg.kinds.len() as u64) as usize];
         // Amounts end in 0: the sandbox tables answer success for digit 0.
         let base = 1_000 + 20 * rng.below(200);
         let pid = format!("soak{seed:x}-{idx}");
@@ -205,7 +201,7 @@ fn plan(n: usize, seed: u64, rate: f64) -> Vec<Op> {
         };
         let mut faults = Vec::new();
         while faults.len() < MAX_FAULTS_PER_OP && rng.unit() < rate {
-            faults.push(FaultKind::ALL[rng.below(FaultKind::ALL.len() as u64) as usize]);
+            faults.push(cfg.faults[rng.below(cfg.faults.len() as u64) as usize]);
         }
         ops.push(Op {
             idx,
@@ -251,11 +247,16 @@ async fn call_once(client: &Client, op: &Op, key: Option<&str>) -> Result<Outcom
 /// Runs one logical operation to the end: first call without a key (the
 /// client makes one), then, while an error surfaces, resume with the key the
 /// error carries and the same body.
-async fn run_op(client: Client, op: Arc<Op>) -> OpReport {
+async fn run_op(client: Client, op: Arc<Op>, resume_with_key: bool) -> OpReport {
     let mut r = OpReport::default();
     loop {
         r.calls += 1;
-        match call_once(&client, &op, r.key.as_deref()).await {
+        let key = if resume_with_key {
+            r.key.as_deref()
+        } else {
+            None
+        };
+        match call_once(&client, &op, key).await {
             Ok(Outcome::Success(())) => {
                 r.confirmed = true;
                 return r;
@@ -270,7 +271,7 @@ async fn run_op(client: Client, op: Arc<Op>) -> OpReport {
                     r.problem = Some(format!("error surfaced without its idempotency key: {e}"));
                     return r;
                 };
-                if let Some(prev) = &r.key {
+                if let Some(prev) = r.key.as_ref().filter(|_| resume_with_key) {
                     if prev != k {
                         r.problem = Some(format!("key changed on resume: {prev} -> {k}"));
                         return r;
@@ -366,16 +367,105 @@ async fn setup_order(
     );
 }
 
+/// What one soak run is made of.
+struct SoakConfig {
+    n: usize,
+    seed: u64,
+    /// Probability that a request is faulted.
+    rate: f64,
+    /// Operation kinds to draw from.
+    kinds: Vec<OpKind>,
+    /// Fault kinds to draw from.
+    faults: Vec<FaultKind>,
+    /// `true`: resume a surfaced error with its key (the correct use);
+    /// `false`: resume with a fresh key (the negative control).
+    resume_with_key: bool,
+    /// The soak client's retry policy.
+    retry: RetryPolicy,
+}
+
+/// What the checks found.
+struct SoakResult {
+    duplicates: usize,
+    lost: usize,
+    effects: usize,
+    total_faults: usize,
+    problems: Vec<String>,
+}
+
+fn soak_retry_policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(4)
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(200))
+        .max_elapsed(Duration::from_secs(3))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_exactly_once_under_faults() {
-    let n: usize = env_or("VT4G_SOAK_N", DEFAULT_N);
-    let seed: u64 = env_or("VT4G_SOAK_SEED", DEFAULT_SEED);
-    let rate: f64 = env_or("VT4G_SOAK_FAULT_RATE", 0.3);
+    let cfg = SoakConfig {
+        n: env_or("VT4G_SOAK_N", DEFAULT_N),
+        seed: env_or("VT4G_SOAK_SEED", DEFAULT_SEED),
+        rate: env_or("VT4G_SOAK_FAULT_RATE", 0.3),
+        kinds: vec![
+            OpKind::Capture,
+            OpKind::CancelAuthorized,
+            OpKind::Refund,
+            OpKind::Charge,
+        ],
+        faults: FaultKind::ALL.to_vec(),
+        resume_with_key: true,
+        retry: soak_retry_policy(),
+    };
     assert!(
-        (0.0..1.0).contains(&rate),
+        (0.0..1.0).contains(&cfg.rate),
         "VT4G_SOAK_FAULT_RATE must be in [0, 1)"
     );
+    let (n, rate) = (cfg.n, cfg.rate);
+    let r = run_soak(&cfg).await;
+    if !r.problems.is_empty() {
+        let shown: Vec<&str> = r.problems.iter().take(30).map(String::as_str).collect();
+        panic!(
+            "exactly-once violated (seed {:#x}, N {n}): {} problem(s):\n{}",
+            cfg.seed,
+            r.problems.len(),
+            shown.join("\n")
+        );
+    }
+    assert_eq!(r.duplicates, 0);
+    assert_eq!(r.lost, 0);
+    assert_eq!(r.effects, n, "exactly one effect per operation");
+    assert!(
+        r.total_faults > 0 || rate == 0.0 || n < 10,
+        "the plan injected no fault at all"
+    );
+}
 
+/// The negative control: the same harness must *see* duplicates when the
+/// caller does the wrong thing — no client retries, and a surfaced error is
+/// resumed with a fresh key instead of the surfaced one. Partial refunds under
+/// "apply the effect, then drop the response" are then applied twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_harness_detects_duplicates_when_resumed_with_a_new_key() {
+    let cfg = SoakConfig {
+        n: 40,
+        seed: 7,
+        rate: 0.999,
+        kinds: vec![OpKind::Refund],
+        faults: vec![FaultKind::ApplyThenDrop],
+        resume_with_key: false,
+        retry: RetryPolicy::none(),
+    };
+    let r = run_soak(&cfg).await;
+    assert!(
+        r.duplicates > 0,
+        "the harness did not detect the duplicates a fresh-key resume causes"
+    );
+    assert!(r.effects > cfg.n);
+}
+
+async fn run_soak(cfg: &SoakConfig) -> SoakResult {
+    let (n, seed, rate) = (cfg.n, cfg.seed, cfg.rate);
     // The Delay fault must outlast the client's per-attempt timeout.
     let request_timeout = Duration::from_millis(500);
     let fault_delay = Duration::from_millis(900);
@@ -394,17 +484,11 @@ async fn soak_exactly_once_under_faults() {
         .bearer_token(token)
         .connect_timeout(Duration::from_secs(2))
         .request_timeout(request_timeout)
-        .retry_policy(
-            RetryPolicy::default()
-                .max_attempts(4)
-                .initial_backoff(Duration::from_millis(10))
-                .max_backoff(Duration::from_millis(200))
-                .max_elapsed(Duration::from_secs(3)),
-        )
+        .retry_policy(cfg.retry.clone())
         .build()
         .expect("soak client");
 
-    let ops: Vec<Arc<Op>> = plan(n, seed, rate).into_iter().map(Arc::new).collect();
+    let ops: Vec<Arc<Op>> = plan(cfg).into_iter().map(Arc::new).collect();
 
     // ---- setup, without faults ----
     let http = raw_http();
@@ -476,6 +560,7 @@ async fn soak_exactly_once_under_faults() {
         }
     }
     let reports: Arc<Mutex<Vec<(usize, OpReport)>>> = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    let resume = cfg.resume_with_key;
     let mut set = JoinSet::new();
     for op in &ops {
         let (c, s, op, out) = (
@@ -487,7 +572,7 @@ async fn soak_exactly_once_under_faults() {
         set.spawn(async move {
             let _p = s.acquire_owned().await.expect("semaphore");
             let idx = op.idx;
-            let r = run_op(c, op).await;
+            let r = run_op(c, op, resume).await;
             out.lock().expect("reports").push((idx, r));
         });
     }
@@ -662,24 +747,12 @@ async fn soak_exactly_once_under_faults() {
         "  effects: {} for {n} operations; duplicates {duplicates}; lost {lost}",
         effects.len()
     );
-    if !problems.is_empty() {
-        let shown: Vec<&String> = problems.iter().take(30).collect();
-        panic!(
-            "exactly-once violated (seed {seed:#x}, N {n}): {} problem(s):\n{}",
-            problems.len(),
-            shown
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
-    assert_eq!(duplicates, 0);
-    assert_eq!(lost, 0);
-    assert_eq!(effects.len(), n, "exactly one effect per operation");
-    assert!(
-        total_faults > 0 || rate == 0.0 || n < 10,
-        "the plan injected no fault at all"
-    );
     sandbox.shutdown().await;
+    SoakResult {
+        duplicates,
+        lost,
+        effects: effects.len(),
+        total_faults,
+        problems,
+    }
 }
