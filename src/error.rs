@@ -232,7 +232,8 @@ impl Error {
 
     /// `true` when the request may have been processed by the API although
     /// no usable answer came back (transport error or timeout after sending,
-    /// undecodable answer, pending). Such a call must be resolved — resend
+    /// undecodable answer, pending, `UA-REQ-005` still in process after the
+    /// last retry). Such a call must be resolved — resend
     /// with the same key, or getTransactionResult — never simply retried with
     /// a new key.
     pub fn maybe_processed(&self) -> bool {
@@ -244,6 +245,8 @@ impl Error {
                 maybe_processed, ..
             } => *maybe_processed,
             Error::Pending(_) | Error::Decode(_) => true,
+            // "In process": the original request is being processed right now.
+            Error::Api(f) => f.result_code == ResultCode::InProcess,
             _ => false,
         }
     }

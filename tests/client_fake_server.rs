@@ -27,6 +27,8 @@ enum Action {
     Reply(u16, String),
     Drop,
     Hang(Duration),
+    /// Moves the client's clock forward, then closes without answering.
+    DropAdvancing(Arc<ManualClock>, Duration),
 }
 
 #[derive(Clone, Debug)]
@@ -154,6 +156,10 @@ async fn serve(mut sock: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()
     };
     match action {
         Action::Drop => Ok(()), // close without answering
+        Action::DropAdvancing(clock, by) => {
+            clock.advance(by);
+            Ok(())
+        }
         Action::Hang(d) => {
             tokio::time::sleep(d).await;
             Ok(())
@@ -718,4 +724,51 @@ async fn bare_404_is_page_not_found() {
         "{err:?}"
     );
     assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn no_retry_once_the_key_is_24h_old() {
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    // The first attempt is dropped while (for the client) 24 h go by.
+    let server = FakeServer::start(vec![Action::DropAdvancing(
+        clock.clone(),
+        Duration::from_secs(24 * 3600),
+    )])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.base, RequestMode::Sandbox)
+        .bearer_token(TOKEN)
+        .retry_policy(fast_policy())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let err = client
+        .capture(&capture_req("pay-1", "1000"))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Transport {
+            attempts,
+            maybe_processed,
+            ..
+        } => {
+            assert_eq!(*attempts, 1, "never resent with a 24 h old key");
+            assert!(maybe_processed);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_scope_without_a_store_is_refused() {
+    let server = FakeServer::start(vec![]).await;
+    let client = client_for(&server);
+    let err = client
+        .capture(&capture_req("pay-1", "1000"))
+        .scope("order-1/capture")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(server.received().is_empty());
 }

@@ -382,6 +382,32 @@ impl KeyIndex {
     }
 }
 
+/// Decodes one HTTP answer of `command` exactly as the client does after its
+/// last attempt (result block first, then the typed body), without any I/O:
+/// e.g. to re-read a stored response body. Never panics, whatever the bytes
+/// (fuzzed by `fuzz/fuzz_targets/decode_response.rs`).
+///
+/// ```
+/// use vt4g::client::{decode_response, Outcome};
+/// use vt4g::Command;
+///
+/// let body = br#"{"result":{"resultCode":"UA-SYS-003","status":"failure"}}"#;
+/// let err = decode_response::<serde_json::Value>(Command::Capture, 500, body).unwrap_err();
+/// assert_eq!(err.result_code().map(|c| c.as_str()), Some("UA-SYS-003"));
+/// ```
+///
+/// # Errors
+/// [`Error::Api`] / [`Error::Pending`] for failure and pending result codes,
+/// [`Error::Decode`] when there is no result code or the typed body does not
+/// decode.
+pub fn decode_response<T: DeserializeOwned>(
+    command: Command,
+    http_status: u16,
+    body: &[u8],
+) -> Result<Outcome<T>, Error> {
+    transport::classify(command, http_status, body, None, 1)
+}
+
 impl Client {
     /// A new [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
@@ -509,7 +535,11 @@ impl<'a, T> Call<'a, T> {
     /// Records the call in the client's [`IdempotencyStore`] under `scope`
     /// (e.g. `order-123/capture`): a crashed or concurrent caller resumes
     /// with the stored key and body, a completed scope is answered from the
-    /// ledger. Ignored when the client has no store.
+    /// ledger. The call fails with [`Error::Config`] when the client has no
+    /// store (so that a caller never believes it is protected when it is not);
+    /// ignored for getTransactionResult without a key (nothing to protect).
+    /// When the scope already exists, its stored key wins over
+    /// [`idempotency_key`](Self::idempotency_key).
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.opts.scope = Some(scope.into());
         self

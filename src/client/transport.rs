@@ -117,7 +117,7 @@ pub(crate) async fn execute<T: DeserializeOwned>(
         latency_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let result = execute_inner(inner, command, body, opts, payment_id)
+    let result = execute_inner(inner, command, body, opts, payment_id, &span)
         .instrument(span.clone())
         .await;
     span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -141,6 +141,7 @@ async fn execute_inner<T: DeserializeOwned>(
     mut body: Value,
     opts: CallOptions,
     payment_id: Option<String>,
+    span: &tracing::Span,
 ) -> Result<Outcome<T>, Error> {
     let now = inner.clock.now();
 
@@ -191,6 +192,12 @@ async fn execute_inner<T: DeserializeOwned>(
             .is_mutating()
             .then(|| IdempotencyKey::generate().into_string())
     });
+
+    if opts.scope.is_some() && inner.store.is_none() {
+        return Err(Error::Config(
+            "a ledger scope was given but the client has no idempotency store".into(),
+        ));
+    }
 
     // 4a. With a ledger and a scope.
     if let (Some(store), Some(scope), Some(key)) = (&inner.store, opts.scope, key.clone()) {
@@ -263,7 +270,24 @@ async fn execute_inner<T: DeserializeOwned>(
             key: Some(rec.key.clone()),
             key_created_at: rec.created_at,
         };
-        let sent = send_with_retries(inner, &prepared).await?;
+        let sent = match send_with_retries(inner, &prepared, span).await {
+            Ok(sent) => sent,
+            Err(e) => {
+                if let Err(le) = store.release(&rec.scope, &rec.key).await {
+                    tracing::warn!(error = %le, "idempotency ledger release failed");
+                }
+                return Err(match e {
+                    Error::IdempotencyKeyExpired {
+                        key, created_at, ..
+                    } => Error::IdempotencyKeyExpired {
+                        key,
+                        scope: Some(rec.scope.clone()),
+                        created_at,
+                    },
+                    other => other,
+                });
+            }
+        };
         let (final_answer, result) = finish::<T>(&prepared, sent);
         let ledger = match final_answer {
             Some(stored) => store.complete(&rec.scope, &rec.key, stored).await,
@@ -296,7 +320,7 @@ async fn execute_inner<T: DeserializeOwned>(
         key,
         key_created_at: now,
     };
-    let sent = send_with_retries(inner, &prepared).await?;
+    let sent = send_with_retries(inner, &prepared, span).await?;
     finish(&prepared, sent).1
 }
 
@@ -342,7 +366,7 @@ fn finish<T: DeserializeOwned>(
 }
 
 /// Decodes an answer: the result block first, then the typed body.
-fn classify<T: DeserializeOwned>(
+pub(crate) fn classify<T: DeserializeOwned>(
     command: Command,
     status: u16,
     body: &[u8],
@@ -461,7 +485,11 @@ async fn send_once(inner: &Inner, p: &Prepared) -> Result<(u16, Bytes), reqwest:
 }
 
 /// Sends until a non-retryable answer, or the policy/budget/key life ends.
-async fn send_with_retries(inner: &Inner, p: &Prepared) -> Result<Sent, Error> {
+async fn send_with_retries(
+    inner: &Inner,
+    p: &Prepared,
+    span: &tracing::Span,
+) -> Result<Sent, Error> {
     let policy = &inner.retry;
     let started = Instant::now();
     let key_age = |extra: Duration| -> bool {
@@ -481,7 +509,6 @@ async fn send_with_retries(inner: &Inner, p: &Prepared) -> Result<Sent, Error> {
     }
     // Resending after "maybe processed" is safe only with a key, or for the read-only command.
     let resend_safe = p.key.is_some() || !p.command.is_mutating();
-    let span = tracing::Span::current();
     let mut attempts = 0u32;
     let mut maybe_processed = false;
     loop {
