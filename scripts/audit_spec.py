@@ -406,7 +406,7 @@ def audit_request(spec, title, sec, op, req_name):
         if boneof != b["oneof"]:
             problem(f"{ctx}: block {bpath}: oneOf={boneof}, reference 'One of'={b['oneof']}")
         bp = providers_of(blocks0[bpath][0])
-        if b["providers"] is not None and bp is not None and bp != b["providers"]:
+        if b["providers"] is not None and bp != b["providers"]:
             problem(f"{ctx}: block {bpath}: x-vt4g-providers {bp}, reference: {b['providers']}")
     for bpath in blocks0:
         if bpath not in ref_blocks:
@@ -462,9 +462,12 @@ def audit_webhook(spec, sec):
     for path in flat:
         if path not in ref_fields:
             problem(f"{ctx}: field {path} not in the reference")
-    for bpath in ref_blocks:
+    for bpath, b in ref_blocks.items():
         if bpath not in blocks:
             problem(f"{ctx}: block {bpath} missing")
+        elif b["providers"] is not None and providers_of(blocks[bpath][0]) != b["providers"]:
+            problem(f"{ctx}: block {bpath}: x-vt4g-providers "
+                    f"{providers_of(blocks[bpath][0])}, reference: {b['providers']}")
     for bpath in blocks:
         if bpath not in ref_blocks:
             problem(f"{ctx}: block {bpath} not in the reference")
