@@ -143,7 +143,10 @@ pub enum Error {
         maybe_processed: bool,
     },
 
-    /// A response could not be decoded (the raw body is kept).
+    /// A response could not be decoded, had no result code (5xx after the
+    /// last retry: maybe processed), or carried a result code this crate does
+    /// not know on HTTP 200 (possibly a new kind of success). The whole raw
+    /// body is kept, so nothing the API said is lost.
     #[error(
         "{}: could not decode the HTTP {} response (resultCode {}; idempotency key {}; {} attempt(s); {} body bytes): {}",
         .0.command,

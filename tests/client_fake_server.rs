@@ -772,3 +772,26 @@ async fn a_scope_without_a_store_is_refused() {
     assert!(matches!(err, Error::Config(_)), "{err:?}");
     assert!(server.received().is_empty());
 }
+
+#[tokio::test]
+async fn unknown_code_on_200_keeps_the_body_and_is_maybe_processed() {
+    let body = success_body("UA-000-999");
+    let server = FakeServer::start(vec![Action::Reply(200, body.clone())]).await;
+    let client = client_for(&server);
+    let err = client
+        .capture(&capture_req("pay-1", "1000"))
+        .await
+        .unwrap_err();
+    assert!(err.maybe_processed());
+    match &err {
+        Error::Decode(d) => {
+            assert_eq!(
+                d.result_code,
+                Some(ResultCode::Unknown("UA-000-999".into()))
+            );
+            assert_eq!(d.body, body.as_bytes());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.received().len(), 1, "not retried");
+}

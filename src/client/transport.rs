@@ -403,6 +403,19 @@ pub(crate) fn classify<T: DeserializeOwned>(
             attempts,
         ));
     };
+    if status == 200 && matches!(code, ResultCode::Unknown(_)) {
+        // A code this crate does not know on HTTP 200 may be a new kind of
+        // success: keep the whole body and flag it as maybe processed.
+        return Err(decode_error(
+            command,
+            status,
+            Some(code),
+            "unknown result code on HTTP 200".into(),
+            body,
+            key,
+            attempts,
+        ));
+    }
     if Outcome::from_code(&code, ()).is_some() {
         return match serde_json::from_slice::<T>(body) {
             Ok(typed) => Ok(Outcome::from_code(&code, typed)
