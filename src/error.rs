@@ -92,7 +92,7 @@ impl fmt::Debug for DecodeFailure {
 pub enum Error {
     /// The request was refused locally, before any byte went on the wire; the
     /// report lists every violation.
-    #[error("request refused locally: {} validation violation(s)", .0.violations().len())]
+    #[error("{}", DisplayValidation(.0))]
     Validation(Box<ValidationReport>),
 
     /// The API answered with a failure or system error (including a
@@ -252,6 +252,24 @@ impl Error {
             Error::Api(f) => f.result_code == ResultCode::InProcess,
             _ => false,
         }
+    }
+}
+
+struct DisplayValidation<'a>(&'a ValidationReport);
+
+impl fmt::Display for DisplayValidation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::validation::Severity;
+        let errors: Vec<_> = self.0.with_severity(Severity::Error).collect();
+        write!(
+            f,
+            "request refused locally, nothing was sent: {} validation error(s)",
+            errors.len()
+        )?;
+        if let Some(first) = errors.first() {
+            write!(f, "; first: {}", first.message)?;
+        }
+        Ok(())
     }
 }
 

@@ -58,6 +58,9 @@ async fn no_error_variant_and_no_debug_output_shows_the_token() {
             .unwrap_err(),
     );
     assert!(matches!(errors[0], Error::Validation(_)));
+    let shown = errors[0].to_string();
+    assert!(shown.contains("nothing was sent"), "{shown}");
+    assert!(shown.contains("order.amount"), "{shown}");
 
     // Transport: connection refused on a loopback port nobody listens on.
     let port = {
