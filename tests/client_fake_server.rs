@@ -795,3 +795,43 @@ async fn unknown_code_on_200_keeps_the_body_and_is_maybe_processed() {
     }
     assert_eq!(server.received().len(), 1, "not retried");
 }
+
+#[tokio::test]
+async fn a_scope_in_flight_elsewhere_is_not_sent_twice() {
+    let server = FakeServer::start(vec![Action::Hang(Duration::from_millis(1500))]).await;
+    let store = Arc::new(InMemoryStore::new());
+    let client = Client::builder()
+        .base_url(&server.base, RequestMode::Sandbox)
+        .bearer_token(TOKEN)
+        .request_timeout(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::none())
+        .idempotency_store(store)
+        .build()
+        .unwrap();
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .capture(&capture_req("pay-5", "1000"))
+                .scope("order-5/capture")
+                .await
+        })
+    };
+    // wait (bounded) until the first call is on the wire
+    for _ in 0..200 {
+        if !server.received().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.received().len(), 1);
+    let err = client
+        .capture(&capture_req("pay-5", "1000"))
+        .scope("order-5/capture")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InFlightElsewhere { .. }), "{err:?}");
+    assert_eq!(server.received().len(), 1, "the second caller sent nothing");
+    let first = first.await.unwrap().unwrap_err();
+    assert!(first.maybe_processed(), "{first:?}");
+}
