@@ -4,6 +4,7 @@
 //! The binary (`src/main.rs`) is a thin command-line layer over this library so that
 //! the integration tests in `xtask/tests/` can drive the same code.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod codegen;
 pub mod leniency;
