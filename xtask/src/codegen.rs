@@ -140,9 +140,23 @@ pub fn progenitor_settings() -> progenitor::GenerationSettings {
 pub fn generate_client(doc: &serde_json::Value) -> Result<String, CodegenError> {
     let api = spec::to_openapi(doc).map_err(CodegenError::Generator)?;
     let mut generator = progenitor::Generator::new(&progenitor_settings());
-    let tokens = generator
-        .generate_tokens(&api)
-        .map_err(|e| CodegenError::Generator(format!("progenitor: {e}")))?;
+    // progenitor asserts (panics) on some constructs it does not support; report that
+    // as an error naming the cause instead of a bare panic.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generator.generate_tokens(&api)
+    }))
+    .map_err(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        CodegenError::Generator(format!(
+            "progenitor panicked ({why}); the document uses a construct progenitor 0.15 \
+             does not support (see docs/regenerating.md, \"progenitor behaviour\")"
+        ))
+    })?;
+    let tokens = result.map_err(|e| CodegenError::Generator(format!("progenitor: {e}")))?;
     pretty(tokens, "client.rs")
 }
 

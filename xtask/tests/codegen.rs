@@ -205,3 +205,27 @@ fn unreadable_spec_is_an_input_error() {
         Err(codegen::CodegenError::Input(_))
     ));
 }
+
+#[test]
+fn progenitor_panic_becomes_an_error_and_default_split_avoids_it() {
+    let text = std::fs::read_to_string(root().join("xtask/tests/fixtures/mini-spec.yaml")).unwrap();
+    let mut doc = xtask::spec::parse_yaml(&text).unwrap();
+    // Untransformed: `200` + `default` of different types trips progenitor's assertion.
+    match codegen::generate_client(&doc) {
+        Err(codegen::CodegenError::Generator(m)) => {
+            assert!(m.contains("progenitor panicked"), "{m}")
+        }
+        other => panic!(
+            "expected a generator error, got {:?}",
+            other.map(|s| s.len())
+        ),
+    }
+    let touched = xtask::leniency::split_default_responses(&mut doc);
+    assert!(touched.contains(&"pay".to_string()), "{touched:?}");
+    assert!(doc["paths"]["/pay"]["post"]["responses"]["4XX"].is_object());
+    assert!(doc["paths"]["/pay"]["post"]["responses"]["5XX"].is_object());
+    assert!(doc["paths"]["/pay"]["post"]["responses"]
+        .get("default")
+        .is_none());
+    assert!(codegen::generate_client(&doc).is_ok());
+}
