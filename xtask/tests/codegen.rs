@@ -229,3 +229,44 @@ fn progenitor_panic_becomes_an_error_and_default_split_avoids_it() {
         .is_none());
     assert!(codegen::generate_client(&doc).is_ok());
 }
+
+fn refusal(spec: &str, rules: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("src");
+    let o = xtask()
+        .args([
+            "codegen",
+            "--spec",
+            &format!("xtask/tests/fixtures/{spec}"),
+            "--rules",
+            &format!("xtask/tests/fixtures/{rules}"),
+            "--out",
+            &out.display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        !out.exists(),
+        "nothing may be written when rules are refused"
+    );
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn codegen_refuses_a_rule_above_the_spec_max_length() {
+    let msg = refusal("mini-spec.yaml", "bad-rules-maxlength.yaml");
+    assert!(msg.contains("pay `order.amount`"), "{msg}");
+    assert!(msg.contains("maxLength 12"), "{msg}");
+}
+
+#[test]
+fn codegen_refuses_limits_stated_in_a_description_without_a_rule() {
+    let msg = refusal("mini-spec-limits-in-description.yaml", "mini-rules.yaml");
+    assert!(msg.contains("pay `order.amount`"), "{msg}");
+    assert!(
+        msg.contains("PayPay:Numerical value 7 digits or less"),
+        "{msg}"
+    );
+    assert!(msg.contains("3 problems"), "every problem is listed: {msg}");
+}
