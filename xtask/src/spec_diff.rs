@@ -11,6 +11,7 @@
 //!   array, `oneOf`/`anyOf`/`allOf` alternatives merged, as in `provider-rules.yaml`);
 //!   fields of component schemas no operation uses (webhook, redirect) appear under
 //!   `#SchemaName`;
+//! * parameters (`pay header parameter: X-VT-Idempotency-Key`), compared like fields;
 //! * for fields present in both: changed `type`, `maxLength`, `minLength`, `pattern`,
 //!   `enum`, `required`, `x-vt4g-providers`;
 //! * rules in the provider-rules file whose target (command + path) no longer exists
@@ -331,6 +332,9 @@ struct Operation<'a> {
     providers: Option<&'a Value>,
     /// (side, schema)
     bodies: Vec<(String, &'a Value)>,
+    /// (`header`/`query`/`path`/`cookie`, name, required, schema); path-item and
+    /// operation parameters.
+    params: Vec<(String, String, bool, &'a Value)>,
 }
 
 fn json_schema_of(content: &Value) -> Option<&Value> {
@@ -361,6 +365,30 @@ fn operations(doc: &Value) -> BTreeMap<String, Operation<'_>> {
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
+            let mut params = Vec::new();
+            let lists = [item.get("parameters"), op.get("parameters")];
+            for p in lists
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_array)
+                .flatten()
+            {
+                let Some(p) = resolve_component(doc, p, "parameters") else {
+                    continue;
+                };
+                let (Some(loc), Some(name), Some(schema)) = (
+                    p.get("in").and_then(Value::as_str),
+                    p.get("name").and_then(Value::as_str),
+                    p.get("schema"),
+                ) else {
+                    continue;
+                };
+                let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+                params.retain(|(l, n, _, _): &(String, String, bool, &Value)| {
+                    !(l == loc && n == name)
+                });
+                params.push((loc.to_string(), name.to_string(), required, schema));
+            }
             let mut bodies = Vec::new();
             if let Some(s) = op
                 .get("requestBody")
@@ -385,6 +413,7 @@ fn operations(doc: &Value) -> BTreeMap<String, Operation<'_>> {
                 Operation {
                     providers: op.get("x-vt4g-providers"),
                     bodies,
+                    params,
                 },
             );
         }
@@ -428,6 +457,23 @@ pub fn all_fields(doc: &Value) -> BTreeMap<FieldKey, FieldInfo> {
     let mut out = BTreeMap::new();
     let ops = operations(doc);
     for (id, op) in &ops {
+        for (loc, name, required, schema) in &op.params {
+            let f = Flattener {
+                schemas: doc
+                    .pointer("/components/schemas")
+                    .and_then(Value::as_object),
+                out: BTreeMap::new(),
+            };
+            let info = f.info(schema, *required, &mut Vec::new());
+            out.insert(
+                FieldKey {
+                    operation: id.clone(),
+                    side: format!("{loc} parameter"),
+                    path: name.clone(),
+                },
+                info,
+            );
+        }
         for (side, schema) in &op.bodies {
             for (path, info) in flatten(doc, schema) {
                 out.insert(

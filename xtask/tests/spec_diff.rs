@@ -45,6 +45,7 @@ fn text_output_reports_every_kind_of_change() {
         "+ pay response 200: result.newField (string)",
         "- pay response 200: result.oldField (string)",
         "+ #WebhookPayload: order.status (string)",
+        "~ pay header parameter: X-VT-Idempotency-Key: maxLength 100 -> 64",
         "~ pay request: order.amount: type \"string\" -> \"integer\"",
         "~ pay request: order.amount: maxLength 12 -> null",
         "~ pay request: order.amount: required true -> false",
@@ -129,6 +130,7 @@ fn json_output_reports_every_kind_of_change() {
     assert_eq!(
         changed,
         vec![
+            expect("X-VT-Idempotency-Key", "maxLength", json!(100), json!(64)),
             expect("order.amount", "type", json!("string"), json!("integer")),
             expect("order.amount", "maxLength", json!(12), Value::Null),
             expect("order.amount", "required", json!(true), json!(false)),
