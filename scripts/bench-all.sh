@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Every figure of BENCHMARKS.md, in one run on one machine:
+#   1. webhook verify vs bare Hmac<Sha512> on 2 KiB          (criterion, benches/webhook.rs)
+#   2. validation of a full pay request vs serde_json::to_vec (criterion, benches/validation.rs)
+#   3. client call vs raw reqwest on the same loopback server (criterion, benches/client.rs)
+#   4. simulator vs Stoplight Prism, pay+capture at c=64      (scripts/load-vs-prism.sh)
+#   5. `cargo xtask codegen --check`, warm                      (hyperfine)
+# and prints the ratios. Criterion runs are bounded (--warm-up-time 1 --measurement-time 3
+# by default; CRITERION_ARGS to change). Run it on an otherwise idle machine.
+#
+#   scripts/bench-all.sh            # everything
+#   SKIP_LOAD=1 scripts/bench-all.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CRITERION_ARGS=${CRITERION_ARGS:---warm-up-time 1 --measurement-time 3}
+
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
+echo "rustc: $(rustc --version)"
+echo "commit: $(git rev-parse --short HEAD)"
+echo
+
+for b in webhook validation client; do
+  # shellcheck disable=SC2086
+  cargo bench -p vt4g --bench "$b" -- $CRITERION_ARGS
+done
+
+python3 - <<'EOF'
+import json, os
+def mean_ns(group, fn):
+    p = os.path.join("target", "criterion", group, fn, "new", "estimates.json")
+    try:
+        with open(p) as f:
+            return json.load(f)["mean"]["point_estimate"]
+    except OSError:
+        return None
+rows = [
+    ("webhook verify (2 KiB) rate vs bare Hmac<Sha512>", "webhook_2KiB", "verify_signature", "bare_hmac_sha512", "rate", ">= 0.8x"),
+    ("webhook verify + JSON decode rate vs bare Hmac<Sha512>", "webhook_2KiB", "verify_with_decode", "bare_hmac_sha512", "rate", "(info)"),
+    ("validate full pay request time vs serde_json::to_vec", "pay_request", "validate_pay_full", "serde_json_to_vec", "time", "<= 0.2x"),
+    ("vt4g Client capture time vs raw reqwest", "capture_loopback", "vt4g_client", "raw_reqwest", "time", "<= 1.05x"),
+]
+print("| figure | ours | baseline | ratio | goal |")
+print("|---|---|---|---|---|")
+for name, g, ours, base, kind, goal in rows:
+    a, b = mean_ns(g, ours), mean_ns(g, base)
+    if a is None or b is None:
+        print(f"| {name} | missing | missing | - | {goal} |")
+        continue
+    ratio = (b / a) if kind == "rate" else (a / b)
+    print(f"| {name} | {a:,.0f} ns | {b:,.0f} ns | {ratio:.3f}x | {goal} |")
+EOF
+echo
+
+if [ -z "${SKIP_LOAD:-}" ]; then
+  scripts/load-vs-prism.sh
+  echo
+fi
+
+cargo build -p xtask --quiet
+hyperfine --warmup 2 --runs 10 'cargo xtask codegen --check'
