@@ -66,7 +66,12 @@ fn sample_value(field: &FieldSpec, p: PayType) -> String {
     if field.name == "recoveryExpiredDatetime" {
         return vt4g::validation::format_jst(now() + std::time::Duration::from_secs(3600));
     }
-    if has_check(field, p, |c| matches!(c, Check::MaxDigits(_) | Check::MinValue(_) | Check::MaxValue(_))) {
+    if has_check(field, p, |c| {
+        matches!(
+            c,
+            Check::MaxDigits(_) | Check::MinValue(_) | Check::MaxValue(_)
+        )
+    }) {
         return "100".to_string();
     }
     let c = good_char(field, p);
@@ -77,7 +82,7 @@ fn sample_value(field: &FieldSpec, p: PayType) -> String {
         })
         .max()
         .unwrap_or(1);
-    std::iter::repeat(c).take(min.max(3)).collect()
+    std::iter::repeat_n(c, min.max(3)).collect()
 }
 
 fn now() -> std::time::SystemTime {
@@ -130,30 +135,39 @@ fn base_body(spec: &CommandSpec, p: PayType, force: &str) -> Value {
     let mut root = Map::new();
     for &r in spec.root {
         let f = &spec.fields[r as usize];
-        if needed(spec, r as usize, p) || is_prefix(f.path, force) || subtree_needed(spec, r as usize, p) {
+        if needed(spec, r as usize, p)
+            || is_prefix(f.path, force)
+            || subtree_needed(spec, r as usize, p)
+        {
             root.insert(f.name.to_string(), build(spec, r as usize, p, force));
         }
     }
     // One of each exactly_one group (the first), unless the forced field is another member.
     for c in spec.cross_rules {
         if c.kind == CrossKind::ExactlyOne {
-            let members: Vec<&FieldSpec> = c.fields.iter().map(|&i| &spec.fields[i as usize]).collect();
+            let members: Vec<&FieldSpec> =
+                c.fields.iter().map(|&i| &spec.fields[i as usize]).collect();
             let chosen = members
                 .iter()
                 .find(|m| m.path == force)
                 .copied()
                 .unwrap_or(members[0]);
-            set_path(&mut root, chosen.segments, Value::String(sample_value(chosen, p)));
+            set_path(
+                &mut root,
+                chosen.segments,
+                Value::String(sample_value(chosen, p)),
+            );
         }
     }
     Value::Object(root)
 }
 
 fn subtree_needed(spec: &CommandSpec, idx: usize, p: PayType) -> bool {
-    spec.fields[idx]
-        .children
-        .iter()
-        .any(|&c| needed(spec, c as usize, p) && (spec.fields[idx].required || spec.fields[idx].json_type == vt4g::generated::rules::JsonType::Array))
+    spec.fields[idx].children.iter().any(|&c| {
+        needed(spec, c as usize, p)
+            && (spec.fields[idx].required
+                || spec.fields[idx].json_type == vt4g::generated::rules::JsonType::Array)
+    })
 }
 
 fn set_path(root: &mut Map<String, Value>, segments: &[&str], v: Value) {
@@ -230,9 +244,9 @@ fn hits<'a>(vs: &'a [Violation], path: &str, check: &Check) -> Vec<&'a Violation
 /// (at the limit, just past it) values for a rule; `None` for `Required`.
 fn boundary(field: &FieldSpec, p: PayType, rule: &ProviderRule) -> Vec<(String, String)> {
     let c = good_char(field, p);
-    let rep = |ch: char, n: usize| -> String { std::iter::repeat(ch).take(n).collect() };
-    let free_text = charset_of(field, p).is_none()
-        && !has_check(field, p, |c| matches!(c, Check::DoubleByte));
+    let rep = |ch: char, n: usize| -> String { std::iter::repeat_n(ch, n).collect() };
+    let free_text =
+        charset_of(field, p).is_none() && !has_check(field, p, |c| matches!(c, Check::DoubleByte));
     match rule.check {
         Check::MaxDigits(n) => vec![(rep('1', n as usize), rep('1', n as usize + 1))],
         Check::MinValue(m) => vec![(m.to_string(), m.saturating_sub(1).to_string())],
@@ -282,7 +296,9 @@ fn boundary(field: &FieldSpec, p: PayType, rule: &ProviderRule) -> Vec<(String, 
                 Charset::Digits => &['a', '-', '.', '１'],
                 Charset::SingleByte => &['\t', 'é', 'Ａ', '😀'],
             };
-            bad.iter().map(|b| (ok.to_string(), format!("{ok}{b}"))).collect()
+            bad.iter()
+                .map(|b| (ok.to_string(), format!("{ok}{b}")))
+                .collect()
         }
         Check::NoDeviceDependent => ['①', 'Ⅰ', '㈱', '㌔', '№', '髙', 'ⅰ', '￤']
             .iter()
@@ -341,7 +357,13 @@ fn every_rule_passes_at_its_limit_and_fails_past_it() {
                             }
                         }
                     }
-                    assert!(!cases.is_empty(), "no case for {} {} {:?}", spec.command, field.path, rule.check);
+                    assert!(
+                        !cases.is_empty(),
+                        "no case for {} {} {:?}",
+                        spec.command,
+                        field.path,
+                        rule.check
+                    );
                     for (at, past) in cases {
                         tested += 1;
                         let r_at = validate(spec.command, &at, &o);
@@ -365,7 +387,12 @@ fn every_rule_passes_at_its_limit_and_fails_past_it() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(tested > 100, "only {tested} boundary cases");
 }
 
@@ -380,7 +407,11 @@ fn minimal_bodies_are_valid_for_every_supported_provider() {
                 .iter()
                 .filter(|v| v.severity == vt4g::validation::Severity::Error)
                 .collect();
-            assert!(errors.is_empty(), "{} {p}: {body}\n{errors:?}", spec.command);
+            assert!(
+                errors.is_empty(),
+                "{} {p}: {body}\n{errors:?}",
+                spec.command
+            );
         }
     }
 }
@@ -398,13 +429,15 @@ fn every_spec_max_length_is_enforced_at_its_boundary() {
                 continue;
             }
             let c = good_char(field, p);
-            let at: String = std::iter::repeat(c).take(max as usize).collect();
+            let at: String = std::iter::repeat_n(c, max as usize).collect();
             let past = format!("{at}{c}");
             let path = report_path(field);
             let r_at = validate(spec.command, &with_value(spec, field, p, &at), &opts(p));
             let r_past = validate(spec.command, &with_value(spec, field, p, &past), &opts(p));
             let is = |r: &vt4g::validation::ValidationReport| {
-                r.violations().iter().any(|v| v.path == path && v.rule == RuleKind::MaxLength)
+                r.violations()
+                    .iter()
+                    .any(|v| v.path == path && v.rule == RuleKind::MaxLength)
             };
             assert!(!is(&r_at), "{} {}", spec.command, field.path);
             assert!(is(&r_past), "{} {}", spec.command, field.path);

@@ -346,7 +346,10 @@ pub struct ValidationReport {
 impl ValidationReport {
     /// `true` when there is no [`Severity::Error`] finding.
     pub fn is_valid(&self) -> bool {
-        !self.violations.iter().any(|v| v.severity == Severity::Error)
+        !self
+            .violations
+            .iter()
+            .any(|v| v.severity == Severity::Error)
     }
 
     /// All findings, in the order found (body order, then cross-field rules).
@@ -356,7 +359,9 @@ impl ValidationReport {
 
     /// The findings of severity `severity`.
     pub fn with_severity(&self, severity: Severity) -> impl Iterator<Item = &Violation> {
-        self.violations.iter().filter(move |v| v.severity == severity)
+        self.violations
+            .iter()
+            .filter(move |v| v.severity == severity)
     }
 
     /// The findings, by value.
@@ -478,7 +483,9 @@ pub fn validate(command: Command, body: &Value, opts: &ValidationOptions) -> Val
             Severity::Error,
             format!("The {command} request body must be a JSON object."),
         );
-        return ValidationReport { violations: ctx.out };
+        return ValidationReport {
+            violations: ctx.out,
+        };
     };
     ctx.provider = ctx.determine_provider(root);
     if let Some(p) = ctx.provider {
@@ -515,7 +522,9 @@ pub fn validate(command: Command, body: &Value, opts: &ValidationOptions) -> Val
     for rule in spec.cross_rules {
         ctx.cross(root, rule);
     }
-    ValidationReport { violations: ctx.out }
+    ValidationReport {
+        violations: ctx.out,
+    }
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -617,11 +626,19 @@ impl Ctx<'_> {
         parent_unsupported: bool,
     ) {
         let fields = self.spec.fields;
+        // Which children are present (bit k = children[k]); objects have < 64 fields.
+        let mut present: u64 = 0;
         for (key, value) in obj {
             let found = children
                 .iter()
-                .map(|&i| &fields[i as usize])
-                .find(|f| f.name == key.as_str());
+                .enumerate()
+                .find(|(_, &i)| fields[i as usize].name == key.as_str())
+                .map(|(k, &i)| {
+                    if k < 64 {
+                        present |= 1 << k;
+                    }
+                    &fields[i as usize]
+                });
             if !path.push(Seg::Key(key.as_str())) {
                 continue;
             }
@@ -649,9 +666,14 @@ impl Ctx<'_> {
             path.pop();
         }
         // Absent fields: spec-required, provider-required, must-equal defaults.
-        for &i in children {
+        for (k, &i) in children.iter().enumerate() {
             let field = &fields[i as usize];
-            if obj.contains_key(field.name) {
+            let is_present = if k < 64 {
+                present & (1 << k) != 0
+            } else {
+                obj.contains_key(field.name)
+            };
+            if is_present {
                 continue;
             }
             if field.required {
@@ -854,7 +876,11 @@ impl Ctx<'_> {
         }
         if !field.enum_values.is_empty() && !field.enum_values.contains(&s) {
             let pth = path.render();
-            let shown: String = if s.len() <= 40 { s.to_string() } else { format!("{} characters", text::char_count(s)) };
+            let shown: String = if s.len() <= 40 {
+                s.to_string()
+            } else {
+                format!("{} characters", text::char_count(s))
+            };
             self.push_at(
                 pth.clone(),
                 None,
@@ -868,6 +894,7 @@ impl Ctx<'_> {
                 ),
             );
         }
+        let mut scan: Option<text::SjisScan> = None;
         for rule in field.rules {
             let provider = if rule.all_providers {
                 None
@@ -877,10 +904,11 @@ impl Ctx<'_> {
                     _ => continue,
                 }
             };
-            self.apply(field, rule, provider, s, path);
+            self.apply(field, rule, provider, s, path, &mut scan);
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn apply(
         &mut self,
         field: &'static FieldSpec,
@@ -888,12 +916,11 @@ impl Ctx<'_> {
         provider: Option<PayType>,
         s: &str,
         path: &PathStack<'_>,
+        scan_cache: &mut Option<text::SjisScan>,
     ) {
         let strict = self.opts.strict;
-        let who = match provider {
-            Some(p) => format!(" for {}", p.display_name()),
-            None => String::new(),
-        };
+        // Only formatted when a finding is reported (no allocation on the happy path).
+        let who = Who(provider);
         let _ = field;
         match rule.check {
             Check::MaxDigits(n) => {
@@ -936,7 +963,11 @@ impl Ctx<'_> {
             Check::MaxValue(max) => {
                 if is_digit_string(s) && digit_value(s) > max {
                     let pth = path.render();
-                    let shown = if s.len() <= 20 { digit_value(s).to_string() } else { plural(s.len(), "digit") };
+                    let shown = if s.len() <= 20 {
+                        digit_value(s).to_string()
+                    } else {
+                        plural(s.len(), "digit")
+                    };
                     self.push_at(
                         pth.clone(),
                         provider,
@@ -944,7 +975,10 @@ impl Ctx<'_> {
                         format!("at most {max}"),
                         shown.clone(),
                         severity_of(rule, false, strict),
-                        format!("{pth} is {shown}; the maximum{who} is {max} ({}).", rule.source),
+                        format!(
+                            "{pth} is {shown}; the maximum{who} is {max} ({}).",
+                            rule.source
+                        ),
                     );
                 }
             }
@@ -970,7 +1004,11 @@ impl Ctx<'_> {
             Check::MaxBytes(n) => {
                 if s.len() > n as usize {
                     let pth = path.render();
-                    let trunc = if rule.truncated { " (the server truncates the excess)" } else { "" };
+                    let trunc = if rule.truncated {
+                        " (the server truncates the excess)"
+                    } else {
+                        ""
+                    };
                     self.push_at(
                         pth.clone(),
                         provider,
@@ -992,7 +1030,11 @@ impl Ctx<'_> {
                     let count = text::char_count(s);
                     if count > n as usize {
                         let pth = path.render();
-                        let trunc = if rule.truncated { " (the server truncates the excess)" } else { "" };
+                        let trunc = if rule.truncated {
+                            " (the server truncates the excess)"
+                        } else {
+                            ""
+                        };
                         self.push_at(
                             pth.clone(),
                             provider,
@@ -1011,7 +1053,7 @@ impl Ctx<'_> {
                 }
             }
             Check::DoubleByte => {
-                let scan = text::sjis_scan(s);
+                let scan = *scan_cache.get_or_insert_with(|| text::sjis_scan(s));
                 let bad = scan.single_byte + scan.unmappable;
                 if bad > 0 {
                     let pth = path.render();
@@ -1037,10 +1079,13 @@ impl Ctx<'_> {
             }
             Check::NoDeviceDependent => {
                 if !s.is_ascii() {
-                    let scan = text::sjis_scan(s);
+                    let scan = *scan_cache.get_or_insert_with(|| text::sjis_scan(s));
                     if scan.device_dependent > 0 {
                         let pth = path.render();
-                        let first = scan.first_device_dependent.map(describe_char).unwrap_or_default();
+                        let first = scan
+                            .first_device_dependent
+                            .map(describe_char)
+                            .unwrap_or_default();
                         self.push_at(
                             pth.clone(),
                             provider,
@@ -1116,16 +1161,24 @@ impl Ctx<'_> {
         let v0 = Self::lookup(root, f0);
         match rule.kind {
             CrossKind::ExactlyOne => {
-                let present: Vec<&str> = rule
+                let count = rule
                     .fields
                     .iter()
-                    .map(|&i| &fields[i as usize])
-                    .filter(|f| Self::lookup(root, f).is_some())
-                    .map(|f| f.path)
-                    .collect();
-                if present.len() != 1 {
-                    let names: Vec<&str> =
-                        rule.fields.iter().map(|&i| fields[i as usize].path).collect();
+                    .filter(|&&i| Self::lookup(root, &fields[i as usize]).is_some())
+                    .count();
+                if count != 1 {
+                    let present: Vec<&str> = rule
+                        .fields
+                        .iter()
+                        .map(|&i| &fields[i as usize])
+                        .filter(|f| Self::lookup(root, f).is_some())
+                        .map(|f| f.path)
+                        .collect();
+                    let names: Vec<&str> = rule
+                        .fields
+                        .iter()
+                        .map(|&i| fields[i as usize].path)
+                        .collect();
                     let actual = if present.is_empty() {
                         "none present".to_string()
                     } else {
@@ -1166,7 +1219,11 @@ impl Ctx<'_> {
                     let v1 = Self::lookup(root, f1).and_then(Value::as_str);
                     if v1 != Some(value) {
                         let actual = match v1 {
-                            Some(v) => format!("{} is \"{}\"", f1.path, v.chars().take(40).collect::<String>()),
+                            Some(v) => format!(
+                                "{} is \"{}\"",
+                                f1.path,
+                                v.chars().take(40).collect::<String>()
+                            ),
                             None => format!("{} is absent", f1.path),
                         };
                         self.push_at(
@@ -1193,7 +1250,11 @@ impl Ctx<'_> {
                         RuleKind::IgnoredWhen,
                         format!("not with {}={value}", f1.path),
                         format!("{} is \"{value}\"", f1.path),
-                        if self.opts.strict { Severity::Error } else { Severity::Warning },
+                        if self.opts.strict {
+                            Severity::Error
+                        } else {
+                            Severity::Warning
+                        },
                         format!(
                             "{} is ignored when {} is \"{value}\" ({}).",
                             f0.path, f1.path, rule.source
@@ -1229,7 +1290,10 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_url(&mut self, f: &FieldSpec, s: &str) -> Option<url::Url> {
+    fn check_url(&mut self, f: &FieldSpec, s: &str) {
+        if url_rules::quick_url(s).is_some() {
+            return;
+        }
         let parsed = url::Url::parse(s);
         let problem = match &parsed {
             Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() => None,
@@ -1244,17 +1308,24 @@ impl Ctx<'_> {
                 "an absolute http(s) URL".into(),
                 actual.clone(),
                 Severity::Error,
-                format!("{} must be an absolute http(s) URL but is {actual}.", f.path),
+                format!(
+                    "{} must be an absolute http(s) URL but is {actual}.",
+                    f.path
+                ),
             );
-            return None;
         }
-        parsed.ok()
     }
 
     fn check_redirect_url(&mut self, f: &FieldSpec, s: &str, rule: &CrossRule) {
-        let Ok(u) = url::Url::parse(s) else { return };
+        let is_http = match url_rules::quick_url(s) {
+            Some(q) => !q.https,
+            None => match url::Url::parse(s) {
+                Ok(u) => u.scheme() == "http",
+                Err(_) => return,
+            },
+        };
         if self.opts.mode == RequestMode::Live
-            && u.scheme() == "http"
+            && is_http
             && self.opts.url_policy == UrlPolicy::Production
         {
             self.push_at(
@@ -1273,6 +1344,12 @@ impl Ctx<'_> {
     }
 
     fn check_webhook_url(&mut self, f: &FieldSpec, s: &str, rule: &CrossRule) {
+        if let Some(q) = url_rules::quick_url(s) {
+            if q.https && q.port == 443 {
+                // A domain host (never an IP literal or localhost): nothing more to check offline.
+                return;
+            }
+        }
         let Ok(u) = url::Url::parse(s) else { return };
         if !(u.scheme() == "https" || u.scheme() == "http") {
             return;
@@ -1334,9 +1411,16 @@ impl Ctx<'_> {
                 self.provider,
                 RuleKind::DatetimeFormat,
                 "yyyyMMddHHmmss (JST)".into(),
-                if s.len() <= 20 { format!("\"{s}\"") } else { plural(text::char_count(s), "character") },
+                if s.len() <= 20 {
+                    format!("\"{s}\"")
+                } else {
+                    plural(text::char_count(s), "character")
+                },
                 Severity::Error,
-                format!("{} must be a valid date and time yyyyMMddHHmmss in JST.", f.path),
+                format!(
+                    "{} must be a valid date and time yyyyMMddHHmmss in JST.",
+                    f.path
+                ),
             );
             return;
         };
@@ -1371,9 +1455,25 @@ impl Ctx<'_> {
     }
 }
 
+/// Formats " for <Provider>" (or nothing) lazily inside `format!`.
+struct Who(Option<PayType>);
+
+impl fmt::Display for Who {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(p) => write!(f, " for {}", p.display_name()),
+            None => Ok(()),
+        }
+    }
+}
+
 fn severity_of(rule: &ProviderRule, length_check: bool, strict: bool) -> Severity {
     if length_check && rule.truncated {
-        return if strict { Severity::Error } else { Severity::Warning };
+        return if strict {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
     }
     match rule.severity {
         RuleSeverity::Error => Severity::Error,
@@ -1390,7 +1490,11 @@ fn first_outside(cs: Charset, s: &str) -> Option<(usize, char)> {
 
 /// Describes one character for a message: printable ones quoted, with the code point.
 fn describe_char(c: char) -> String {
-    if c.is_control() || c.is_whitespace() || ('\u{300}'..='\u{36F}').contains(&c) || ('\u{3099}'..='\u{309A}').contains(&c) {
+    if c.is_control()
+        || c.is_whitespace()
+        || ('\u{300}'..='\u{36F}').contains(&c)
+        || ('\u{3099}'..='\u{309A}').contains(&c)
+    {
         format!("U+{:04X}", c as u32)
     } else {
         format!("'{c}' (U+{:04X})", c as u32)
@@ -1424,7 +1528,14 @@ fn parse_jst(s: &str) -> Option<i64> {
         return None;
     }
     let n = |a: usize, b: usize| s[a..b].parse::<u32>().ok();
-    let (y, mo, d, h, mi, se) = (n(0, 4)?, n(4, 6)?, n(6, 8)?, n(8, 10)?, n(10, 12)?, n(12, 14)?);
+    let (y, mo, d, h, mi, se) = (
+        n(0, 4)?,
+        n(4, 6)?,
+        n(6, 8)?,
+        n(8, 10)?,
+        n(10, 12)?,
+        n(12, 14)?,
+    );
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let dim = match mo {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -1540,7 +1651,12 @@ pub fn validate_idempotency_key(key: &str) -> Result<(), Violation> {
 /// let cut = truncate_for(Command::Pay, "item[].name", PayType::Docomo, name);
 /// assert_eq!(cut.chars().count(), 20);
 /// ```
-pub fn truncate_for<'a>(command: Command, path: &str, pay_type: PayType, value: &'a str) -> Cow<'a, str> {
+pub fn truncate_for<'a>(
+    command: Command,
+    path: &str,
+    pay_type: PayType,
+    value: &'a str,
+) -> Cow<'a, str> {
     let Some((_, field)) = command_spec(command).field(path) else {
         return Cow::Borrowed(value);
     };
@@ -1583,7 +1699,7 @@ mod tests {
             assert_eq!(parse_jst(&format_jst(t)), Some(secs as i64));
         }
         assert_eq!(parse_jst("20240230120000"), None);
-        assert_eq!(parse_jst("20240229120000").is_some(), true);
+        assert!(parse_jst("20240229120000").is_some());
         assert_eq!(parse_jst("20230229120000"), None);
         assert_eq!(parse_jst("20241301000000"), None);
         assert_eq!(parse_jst("2024010100000"), None);

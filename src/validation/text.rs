@@ -26,7 +26,9 @@ pub(crate) const fn is_device_dependent_code(code: u16) -> bool {
 }
 
 /// Classifies every character of `s` by its windows-31j encoding (encoding_rs's
-/// `SHIFT_JIS` is the WHATWG Shift_JIS = windows-31j). No heap allocation.
+/// `SHIFT_JIS` is the WHATWG Shift_JIS = windows-31j). Encodes in chunks into a stack
+/// buffer (no heap allocation); each character maps to one 1- or 2-byte code, or is
+/// unmappable.
 pub(crate) fn sjis_scan(s: &str) -> SjisScan {
     let mut scan = SjisScan::default();
     if s.is_ascii() {
@@ -35,29 +37,39 @@ pub(crate) fn sjis_scan(s: &str) -> SjisScan {
         return scan;
     }
     let mut encoder = SHIFT_JIS.new_encoder();
-    let mut buf = [0u8; 8];
-    let mut utf8 = [0u8; 4];
-    for c in s.chars() {
-        let src = c.encode_utf8(&mut utf8);
-        let (result, _read, written) =
-            encoder.encode_from_utf8_without_replacement(src, &mut buf, false);
-        match result {
-            EncoderResult::InputEmpty if written == 2 => {
-                let code = u16::from_be_bytes([buf[0], buf[1]]);
+    let mut buf = [0u8; 256];
+    let mut pos = 0;
+    while pos < s.len() {
+        let (result, read, written) =
+            encoder.encode_from_utf8_without_replacement(&s[pos..], &mut buf, false);
+        let mut chars = s[pos..pos + read].chars();
+        let out = &buf[..written];
+        let mut i = 0;
+        while i < out.len() {
+            let Some(c) = chars.next() else { break };
+            let lead = out[i];
+            let double = matches!(lead, 0x81..=0x9F | 0xE0..=0xFC) && i + 1 < out.len();
+            if double {
+                let code = u16::from_be_bytes([lead, out[i + 1]]);
                 if is_device_dependent_code(code) {
                     scan.device_dependent += 1;
                     scan.first_device_dependent.get_or_insert(c);
                 }
-            }
-            EncoderResult::InputEmpty => {
+                i += 2;
+            } else {
                 scan.single_byte += 1;
                 scan.first_not_double.get_or_insert(c);
-            }
-            _ => {
-                scan.unmappable += 1;
-                scan.first_not_double.get_or_insert(c);
+                i += 1;
             }
         }
+        if let EncoderResult::Unmappable(c) = result {
+            scan.unmappable += 1;
+            scan.first_not_double.get_or_insert(c);
+        }
+        if read == 0 {
+            break;
+        }
+        pos += read;
     }
     scan
 }
@@ -81,8 +93,10 @@ const HALF_KATAKANA: [char; 63] = [
 
 fn voiced(base: char) -> Option<char> {
     match base {
-        'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ' | 'ツ'
-        | 'テ' | 'ト' | 'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => char::from_u32(base as u32 + 1),
+        'カ' | 'キ' | 'ク' | 'ケ' | 'コ' | 'サ' | 'シ' | 'ス' | 'セ' | 'ソ' | 'タ' | 'チ'
+        | 'ツ' | 'テ' | 'ト' | 'ハ' | 'ヒ' | 'フ' | 'ヘ' | 'ホ' => {
+            char::from_u32(base as u32 + 1)
+        }
         'ウ' => Some('ヴ'),
         'ワ' => Some('ヷ'),
         'ヲ' => Some('ヺ'),
@@ -169,12 +183,17 @@ mod tests {
         assert_eq!(scan.device_dependent, 0, "{wide}");
         let kana: String = (0xFF61u32..=0xFF9F).filter_map(char::from_u32).collect();
         let scan = sjis_scan(&to_full_width(&kana));
-        assert_eq!((scan.single_byte, scan.unmappable, scan.device_dependent), (0, 0, 0));
+        assert_eq!(
+            (scan.single_byte, scan.unmappable, scan.device_dependent),
+            (0, 0, 0)
+        );
     }
 
     #[test]
     fn device_dependent_classes() {
-        for c in ['①', '⑳', 'Ⅰ', 'Ⅹ', '㍉', '㌔', '㈱', '№', '髙', '﨑', 'ⅰ', '￤'] {
+        for c in [
+            '①', '⑳', 'Ⅰ', 'Ⅹ', '㍉', '㌔', '㈱', '№', '髙', '﨑', 'ⅰ', '￤',
+        ] {
             let scan = sjis_scan(&c.to_string());
             assert_eq!(scan.device_dependent, 1, "{c}");
         }

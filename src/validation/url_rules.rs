@@ -8,7 +8,8 @@ pub(crate) fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
         IpAddr::V4(v4) => v4_reason(v4),
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
-                return v4_reason(v4).map(|_| "an IPv4-mapped private, loopback or reserved address");
+                return v4_reason(v4)
+                    .map(|_| "an IPv4-mapped private, loopback or reserved address");
             }
             let seg = v6.segments();
             if v6.is_unspecified() {
@@ -25,7 +26,13 @@ pub(crate) fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
                 Some("a documentation address")
             } else if seg[0] & 0xff00 == 0xff00 {
                 Some("a multicast address")
-            } else if seg[0] == 0 && seg[1] == 0 && seg[2] == 0 && seg[3] == 0 && seg[4] == 0 && seg[5] == 0 {
+            } else if seg[0] == 0
+                && seg[1] == 0
+                && seg[2] == 0
+                && seg[3] == 0
+                && seg[4] == 0
+                && seg[5] == 0
+            {
                 Some("an IPv4-compatible (deprecated) address")
             } else {
                 None
@@ -83,7 +90,9 @@ pub(crate) fn is_localhost_name(url: &url::Url) -> bool {
 pub(crate) fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => v6 == Ipv6Addr::LOCALHOST || v6.to_ipv4_mapped().is_some_and(|v| v.is_loopback()),
+        IpAddr::V6(v6) => {
+            v6 == Ipv6Addr::LOCALHOST || v6.to_ipv4_mapped().is_some_and(|v| v.is_loopback())
+        }
     }
 }
 
@@ -94,16 +103,165 @@ mod tests {
     #[test]
     fn classifies_addresses() {
         for a in [
-            "10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1", "127.0.0.1", "0.0.0.0",
-            "169.254.1.1", "100.64.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fc00::1",
-            "fd12::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1",
+            "10.0.0.1",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "127.0.0.1",
+            "0.0.0.0",
+            "169.254.1.1",
+            "100.64.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "fc00::1",
+            "fd12::1",
+            "::ffff:10.0.0.1",
+            "::ffff:127.0.0.1",
         ] {
             let ip: IpAddr = a.parse().unwrap();
             assert!(non_public_reason(ip).is_some(), "{a}");
         }
-        for a in ["8.8.8.8", "172.32.0.1", "203.0.112.1", "2404:6800:4004::1", "1.1.1.1"] {
+        for a in [
+            "8.8.8.8",
+            "172.32.0.1",
+            "203.0.112.1",
+            "2404:6800:4004::1",
+            "1.1.1.1",
+        ] {
             let ip: IpAddr = a.parse().unwrap();
             assert_eq!(non_public_reason(ip), None, "{a}");
         }
+    }
+}
+
+/// What the allocation-free fast path learned about a plain `http(s)://host[:port]/…` URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QuickUrl {
+    /// The scheme is `https`.
+    pub https: bool,
+    /// The port (explicit, or the scheme's default).
+    pub port: u16,
+}
+
+/// Recognises the common, unambiguous URL shape without allocating: ASCII,
+/// `http://` or `https://`, a domain host of `[A-Za-z0-9-]` labels (the last label not
+/// numeric, so never an IP literal, never `localhost`), an optional decimal port, and a
+/// path/query/fragment of printable URL characters. Everything else returns `None` and
+/// goes through `url::Url::parse` (the fast path accepts only what the parser accepts).
+pub(crate) fn quick_url(s: &str) -> Option<QuickUrl> {
+    let b = s.as_bytes();
+    let (https, rest) = if let Some(r) = s.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = s.strip_prefix("http://") {
+        (false, r)
+    } else {
+        return None;
+    };
+    if !s.is_ascii() || b.len() > 4096 {
+        return None;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => {
+            if p.is_empty() || p.len() > 5 || !p.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let n: u32 = p.parse().ok()?;
+            (h, u16::try_from(n).ok()?)
+        }
+        None => (authority, if https { 443 } else { 80 }),
+    };
+    if host.is_empty() || host.len() > 253 {
+        return None;
+    }
+    let mut last_label_numeric = false;
+    for label in host.split('.') {
+        let lb = label.as_bytes();
+        if lb.is_empty()
+            || lb.len() > 63
+            || lb[0] == b'-'
+            || lb[lb.len() - 1] == b'-'
+            || !lb.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        {
+            return None;
+        }
+        last_label_numeric = lb.iter().all(u8::is_ascii_digit);
+    }
+    if last_label_numeric || host.eq_ignore_ascii_case("localhost") {
+        return None;
+    }
+    let lower_ends_localhost =
+        host.len() >= 10 && host[host.len() - 10..].eq_ignore_ascii_case(".localhost");
+    if lower_ends_localhost {
+        return None;
+    }
+    if !tail.bytes().all(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'/' | b'?'
+                    | b'#'
+                    | b'-'
+                    | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+            )
+    }) {
+        return None;
+    }
+    Some(QuickUrl { https, port })
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::*;
+
+    #[test]
+    fn quick_path_agrees_with_the_parser() {
+        let samples = [
+            "https://shop.example.com/cb?x=1&y=2#f",
+            "http://shop.example.com:8080/",
+            "https://a.b",
+            "https://shop.example.com:443",
+            "https://xn--r8jz45g.jp/path",
+            "https://127.0.0.1/",
+            "https://localhost/",
+            "https://a..b/",
+            "https://-a.b/",
+            "https://a.b:99999/",
+            "https://a.b/ space",
+            "https://ドメイン.jp/",
+            "https://user@a.b/",
+            "https://a.123/",
+        ];
+        for s in samples {
+            if let Some(q) = quick_url(s) {
+                let u = url::Url::parse(s).expect(s);
+                assert_eq!(q.https, u.scheme() == "https", "{s}");
+                assert_eq!(Some(q.port), u.port_or_known_default(), "{s}");
+                assert!(matches!(u.host(), Some(url::Host::Domain(_))), "{s}");
+            }
+        }
+        assert!(quick_url("https://shop.example.com/cb").is_some());
+        assert!(quick_url("https://127.0.0.1/").is_none());
+        assert!(quick_url("https://localhost/").is_none());
+        assert!(quick_url("https://api.localhost/").is_none());
     }
 }

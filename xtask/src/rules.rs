@@ -911,17 +911,50 @@ fn check_description(cmd: &str, f: &Field, rules: &[Rule], errors: &mut Vec<Rule
             if !after.trim_start().starts_with(':') {
                 continue;
             }
-            if !has(bit, &|r| {
-                !r.all && r.kind != "required" && r.kind != "must_equal"
-            }) {
-                errors.push(RuleError::new(
-                    cmd,
-                    &f.path,
-                    format!(
-                        "the description states a limit for {} (\"{}\") but the rules file has no limit rule for {}",
-                        p.2, l, p.0
-                    ),
-                ));
+            // The kinds of rule the statement implies.
+            let mut expected: Vec<&str> = Vec::new();
+            if l.contains("digits or less") {
+                expected.push("max_digits");
+            }
+            if l.contains("between") || l.contains(" ~ ") {
+                expected.extend(["min_value", "max_value"]);
+            }
+            if l.contains("bytes or less") {
+                expected.push("max_bytes");
+            }
+            if l.contains("characters or less") {
+                expected.push("max_chars");
+            }
+            if l.contains("Double byte characters") {
+                expected.push("double_byte");
+            }
+            if l.contains("Single byte alphanumeric") || l.contains("Single byte numbers") {
+                expected.push("charset");
+            }
+            if expected.is_empty() {
+                expected.push("any");
+            }
+            for kind in expected {
+                let ok = match kind {
+                    "any" => has(bit, &|r| {
+                        !r.all && r.kind != "required" && r.kind != "must_equal"
+                    }),
+                    // A spec-level character set satisfies a provider's statement too.
+                    "charset" => rules
+                        .iter()
+                        .any(|r| r.kind == "charset" && (r.all || r.providers & bit != 0)),
+                    k => has(bit, &|r| !r.all && r.kind == k),
+                };
+                if !ok {
+                    errors.push(RuleError::new(
+                        cmd,
+                        &f.path,
+                        format!(
+                            "the description states a limit for {} (\"{}\") but the rules file has no {} limit rule for {}",
+                            p.2, l, kind, p.0
+                        ),
+                    ));
+                }
             }
         }
     }
@@ -958,10 +991,7 @@ fn compile_cross(t: &mut CommandTable, c: &CrossEntry, errors: &mut Vec<RuleErro
         }
     }
     let path0 = c.paths.first().cloned().unwrap_or_default();
-    let need_value = || match &c.value {
-        Some(v) => Some(v.clone()),
-        None => None,
-    };
+    let need_value = || c.value.clone();
     let mut kinds: Vec<(String, Vec<usize>)> = Vec::new();
     let per_field = |kind: &str| {
         idx.iter()
@@ -1146,13 +1176,16 @@ fn emit(tables: &[CommandTable]) -> String {
 mod tests {
     use super::*;
 
-    fn real_spec() -> openapiv3::OpenAPI {
-        let text = std::fs::read_to_string(concat!(
+    fn spec_text() -> String {
+        std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../openapi/unified-api-1.1.3.yaml"
         ))
-        .expect("spec");
-        serde_yaml::from_str(&text).expect("spec parses")
+        .expect("spec")
+    }
+
+    fn real_spec() -> openapiv3::OpenAPI {
+        serde_yaml::from_str(&spec_text()).expect("spec parses")
     }
 
     fn real_rules() -> String {
@@ -1161,6 +1194,32 @@ mod tests {
             "/../openapi/provider-rules.yaml"
         ))
         .expect("rules")
+    }
+
+    /// Runs the generator on the real spec and `rules`, expecting a refusal that names
+    /// `command`, `field` and contains `needle`.
+    fn refused(spec: &openapiv3::OpenAPI, rules: &str, command: &str, field: &str, needle: &str) {
+        let errors = generate_rules_module(spec, rules).expect_err("must refuse");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.command == command && e.field == field && e.problem.contains(needle)),
+            "no error for {command} {field} containing {needle:?}: {errors:#?}"
+        );
+        let shown = errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(shown.contains(field), "{shown}");
+    }
+
+    fn without(rules: &str, snippet: &str) -> String {
+        assert!(
+            rules.contains(snippet),
+            "snippet not in the rules file: {snippet}"
+        );
+        rules.replacen(snippet, "", 1)
     }
 
     #[test]
@@ -1173,5 +1232,193 @@ mod tests {
             }
         }
     }
-}
 
+    #[test]
+    fn output_is_deterministic_and_merges_one_of() {
+        let a = generate_rules_module(&real_spec(), &real_rules()).expect("ok");
+        let b = generate_rules_module(&real_spec(), &real_rules()).expect("ok");
+        assert_eq!(a, b);
+        assert!(a.starts_with(MODEL));
+        let capture = &a[a.find("static CAPTURE_FIELDS").expect("capture")..];
+        let capture = &capture[..capture.find("];").expect("end")];
+        assert!(
+            capture.contains("path: \"order.fepOrderId\""),
+            "oneOf alternative 2 merged"
+        );
+        let pid = &capture[capture
+            .find("path: \"order.paymentId\"")
+            .expect("paymentId")..];
+        assert!(pid[..pid.find("},").unwrap_or(pid.len())].contains("required: false"));
+        assert!(a.contains("path: \"item[].name\""));
+    }
+
+    #[test]
+    fn refuses_a_rule_on_a_missing_field() {
+        let rules =
+            real_rules().replacen("    path: order.amount\n", "    path: order.amountt\n", 1);
+        refused(
+            &real_spec(),
+            &rules,
+            "pay",
+            "order.amountt",
+            "does not exist",
+        );
+        let rules = real_rules().replacen(
+            "paths: [protocol.recoveryExpiredDatetime, protocol.recoveryType]",
+            "paths: [protocol.recoveryExpiredDatetime, protocol.recoveryKind]",
+            1,
+        );
+        refused(
+            &real_spec(),
+            &rules,
+            "charge",
+            "protocol.recoveryKind",
+            "does not exist",
+        );
+    }
+
+    #[test]
+    fn refuses_a_rule_above_the_spec_max_length() {
+        let rules = real_rules().replacen(
+            "      - providers: [docomo]\n        double_byte: true\n        max_chars: 20\n",
+            "      - providers: [docomo]\n        double_byte: true\n        max_chars: 4001\n",
+            1,
+        );
+        refused(&real_spec(), &rules, "pay", "item[].name", "maxLength 4000");
+        let rules = real_rules().replacen(
+            "        charset: paypay_item_id\n        max_bytes: 255\n",
+            "        charset: paypay_item_id\n        max_bytes: 256\n",
+            1,
+        );
+        refused(&real_spec(), &rules, "pay", "item[].id", "max_bytes 256");
+        let rules = real_rules().replacen("        max_digits: 8\n", "        max_digits: 13\n", 1);
+        refused(&real_spec(), &rules, "pay", "order.amount", "max_digits 13");
+    }
+
+    #[test]
+    fn refuses_a_description_limit_without_a_rule() {
+        let rules = without(
+            &real_rules(),
+            "      - providers: [docomo]\n        double_byte: true\n        max_chars: 20\n        source: \"Docomo: Double byte characters 20 characters or less\"\n",
+        );
+        refused(
+            &real_spec(),
+            &rules,
+            "pay",
+            "item[].name",
+            "no max_chars limit rule for docomo",
+        );
+        refused(
+            &real_spec(),
+            &rules,
+            "pay",
+            "item[].name",
+            "no double_byte limit rule for docomo",
+        );
+        let rules = without(
+            &real_rules(),
+            "      - providers: [merpay]\n        min_value: 1\n        max_value: 1000000\n        source: \"Merpay:1 ~ 1000000\"\n",
+        );
+        refused(
+            &real_spec(),
+            &rules,
+            "charge",
+            "order.amount",
+            "no min_value limit rule for merpay",
+        );
+    }
+
+    #[test]
+    fn refuses_a_required_statement_without_a_rule() {
+        let rules = without(
+            &real_rules(),
+            "  - commands: [pay]\n    path: item[].categoryId\n    rules:\n      - providers: [merpay]\n        required: true\n        source: \"* For Merpay, specifying this is required.For details, refer to the attached supplementary information 'Item Category ID List'.\"\n",
+        );
+        let errors = generate_rules_module(&real_spec(), &rules).expect_err("refuse");
+        assert!(
+            errors.iter().any(|e| e.command == "pay"
+                && e.field == "item[].categoryId"
+                && e.problem.contains("no `required` rule for merpay")),
+            "{errors:#?}"
+        );
+        let rules = real_rules().replacen(
+            "      - providers: [paypay]\n        required: true\n        must_equal: {value: auth_with_capture}\n",
+            "      - providers: [paypay]\n        required: true\n",
+            1,
+        );
+        refused(
+            &real_spec(),
+            &rules,
+            "charge",
+            "order.authCaptureType",
+            "must_equal: {value: auth_with_capture}",
+        );
+    }
+
+    #[test]
+    fn refuses_a_rule_for_a_provider_that_does_not_use_the_field() {
+        let rules = real_rules().replacen(
+            "      - providers: [docomo]\n        double_byte: true\n        max_chars: 20\n",
+            "      - providers: [docomo, merpay]\n        double_byte: true\n        max_chars: 20\n",
+            1,
+        );
+        refused(
+            &real_spec(),
+            &rules,
+            "pay",
+            "item[].name",
+            "do not use this field",
+        );
+        // …unless a `supported` override with a reason says so.
+        let rules = rules.replacen(
+            "    path: item[].name\n    truncated: true\n",
+            "    path: item[].name\n    truncated: true\n    supported: {add: [merpay], reason: \"test\"}\n",
+            1,
+        );
+        assert!(generate_rules_module(&real_spec(), &rules).is_ok());
+    }
+
+    #[test]
+    fn refuses_unknown_patterns_and_malformed_files() {
+        let spec: openapiv3::OpenAPI = serde_yaml::from_str(&spec_text().replacen(
+            "pattern: ^[0-9]{14}$",
+            "pattern: ^[a-z]{2,3}$",
+            1,
+        ))
+        .expect("spec");
+        refused(
+            &spec,
+            &real_rules(),
+            "charge",
+            "protocol.recoveryExpiredDatetime",
+            "pattern",
+        );
+        let errors =
+            generate_rules_module(&real_spec(), "version: 1\nfieldz: []\n").expect_err("refuse");
+        assert!(errors[0].to_string().contains("malformed"), "{errors:?}");
+        let rules =
+            real_rules().replacen("charset: alnum_hyphen_underscore", "charset: alnum_dash", 1);
+        refused(
+            &real_spec(),
+            &rules,
+            "pay",
+            "order.paymentId",
+            "unknown charset",
+        );
+        let rules = real_rules().replacen("  - kind: exactly_one\n", "  - kind: exactly_two\n", 1);
+        let errors = generate_rules_module(&real_spec(), &rules).expect_err("refuse");
+        assert!(
+            errors.iter().any(|e| e.problem.contains("exactly_two")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn error_display_names_command_and_field() {
+        let e = RuleError::new("pay", "item[].name", "boom");
+        assert_eq!(
+            e.to_string(),
+            "provider-rules.yaml: pay `item[].name`: boom"
+        );
+    }
+}
