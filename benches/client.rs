@@ -12,6 +12,13 @@
 //!   serialization, per-provider validation, a fresh UUIDv4 key, the body
 //!   fingerprint, the send, lenient result-block read and typed decode.
 //!
+//! - `raw_reqwest_with_timeouts`: as `raw_reqwest` with the client's reqwest
+//!   configuration (user agent, 10 s connect / 30 s request timeouts).
+//! - `vt4g_client_caller_key`, `vt4g_client_no_pay_type`,
+//!   `vt4g_get_transaction_result_no_key`: variants for reading the difference.
+//! - `capture_local_work/*`: the client's CPU work without I/O (serialization,
+//!   validation, key generation).
+//!
 //! The goal is `vt4g_client` ≤ 1.05 × `raw_reqwest`.
 use std::hint::black_box;
 use std::time::Duration;
@@ -26,8 +33,10 @@ use vt4g::PayType;
 const BODY: &str = r#"{"result":{"status":"success","actionCode":"success","resultCode":"UA-000-001","message":"Success","vResultCode":"1001"},"order":{"paymentId":"bench-1","amount":"1000","payType":"paypay"},"transaction":{"fepReferenceId":"X01AHK4HS7GFKHGKE7SGFJKTHIH","command":"capture"}}"#;
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread for server and client: the measurement is the work per call,
+    // not cross-thread wake-up latency (which dominated and varied with load
+    // on this shared 2-core machine).
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
@@ -53,6 +62,13 @@ fn bench(c: &mut Criterion) {
         serde_json::from_value(json!({"order": {"paymentId": "bench-1", "amount": "1000"}}))
             .unwrap();
     let raw = reqwest::Client::builder().build().unwrap();
+    // The same reqwest configuration as `Client` uses (timeouts, user agent).
+    let raw_timeouts = reqwest::Client::builder()
+        .user_agent(vt4g::client::USER_AGENT)
+        .connect_timeout(vt4g::client::DEFAULT_CONNECT_TIMEOUT)
+        .timeout(vt4g::client::DEFAULT_REQUEST_TIMEOUT)
+        .build()
+        .unwrap();
     let url = format!("{base}/capture");
     let body = bytes::Bytes::from(serde_json::to_vec(&req).unwrap());
 
@@ -90,6 +106,27 @@ fn bench(c: &mut Criterion) {
             })
         })
     });
+    g.bench_function("raw_reqwest_with_timeouts", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let resp = raw_timeouts
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("authorization", "Bearer bench-token")
+                    .header(
+                        "x-vt-idempotency-key",
+                        "29eb1743-b37c-4c4b-badb-7bc4056d9a98",
+                    )
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let bytes = resp.bytes().await.unwrap();
+                let typed: types::CaptureResponse = serde_json::from_slice(&bytes).unwrap();
+                black_box(typed)
+            })
+        })
+    });
     g.bench_function("vt4g_client", |b| {
         b.iter(|| {
             rt.block_on(async {
@@ -101,6 +138,52 @@ fn bench(c: &mut Criterion) {
                 black_box(out)
             })
         })
+    });
+    let fixed_key = vt4g::idempotency::IdempotencyKey::new("bench-fixed-key").unwrap();
+    g.bench_function("vt4g_client_caller_key", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let out = client
+                    .capture(&req)
+                    .pay_type(PayType::Paypay)
+                    .idempotency_key(fixed_key.clone())
+                    .await
+                    .unwrap();
+                black_box(out)
+            })
+        })
+    });
+    g.bench_function("vt4g_client_no_pay_type", |b| {
+        b.iter(|| rt.block_on(async { black_box(client.capture(&req).await.unwrap()) }))
+    });
+    let gtr = json!({"transaction": {"fepReferenceId": "X01AHK4HS7GFKHGKE7SGFJKTHIH"}});
+    g.bench_function("vt4g_get_transaction_result_no_key", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let out: vt4g::client::Outcome<serde_json::Value> = client
+                    .call(vt4g::Command::GetTransactionResult, &gtr)
+                    .await
+                    .unwrap();
+                black_box(out)
+            })
+        })
+    });
+    g.finish();
+
+    // The client's local work, for reading the difference above.
+    let mut g = c.benchmark_group("capture_local_work");
+    let opts = vt4g::validation::ValidationOptions::new(RequestMode::Sandbox)
+        .with_pay_type(PayType::Paypay);
+    g.bench_function("to_value_validate_to_vec", |b| {
+        b.iter(|| {
+            let v = serde_json::to_value(&req).unwrap();
+            let report = vt4g::validation::validate(vt4g::Command::Capture, &v, &opts);
+            black_box(report.is_valid());
+            black_box(serde_json::to_vec(&v).unwrap())
+        })
+    });
+    g.bench_function("uuid_v4", |b| {
+        b.iter(|| black_box(vt4g::idempotency::IdempotencyKey::generate()))
     });
     g.finish();
 }
