@@ -1556,7 +1556,7 @@ fn parse_jst(s: &str) -> Option<i64> {
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-/// assert_eq!(vt4g::validation::format_jst(t), "20231115073320");
+/// assert_eq!(vt4g::validation::format_jst(t), "20231115071320");
 /// ```
 pub fn format_jst(t: SystemTime) -> String {
     let secs = t
