@@ -19,6 +19,10 @@
 //! - `capture_local_work/*`: the client's CPU work without I/O (serialization,
 //!   validation, key generation).
 //!
+//! - `capture_interleaved/*`: the two calls alternated in one loop, timing one
+//!   of them, so both see the same load (use these for the ratio on a shared
+//!   machine).
+//!
 //! The goal is `vt4g_client` ≤ 1.05 × `raw_reqwest`.
 use std::hint::black_box;
 use std::time::Duration;
@@ -139,6 +143,69 @@ fn bench(c: &mut Criterion) {
             })
         })
     });
+    g.finish();
+
+    // The same two calls, alternated: each iteration makes one raw call and one
+    // client call and times only one of them, so both see the same machine load.
+    let raw_call = || async {
+        let resp = raw
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer bench-token")
+            .header(
+                "x-vt-idempotency-key",
+                "29eb1743-b37c-4c4b-badb-7bc4056d9a98",
+            )
+            .header("user-agent", vt4g::client::USER_AGENT)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let bytes = resp.bytes().await.unwrap();
+        let typed: types::CaptureResponse = serde_json::from_slice(&bytes).unwrap();
+        black_box(typed);
+    };
+    let client_call = || async {
+        let out = client
+            .capture(&req)
+            .pay_type(PayType::Paypay)
+            .await
+            .unwrap();
+        black_box(out);
+    };
+    let mut g = c.benchmark_group("capture_interleaved");
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("raw_reqwest", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut timed = Duration::ZERO;
+                for _ in 0..iters {
+                    client_call().await;
+                    let t = std::time::Instant::now();
+                    raw_call().await;
+                    timed += t.elapsed();
+                }
+                timed
+            })
+        })
+    });
+    g.bench_function("vt4g_client", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut timed = Duration::ZERO;
+                for _ in 0..iters {
+                    raw_call().await;
+                    let t = std::time::Instant::now();
+                    client_call().await;
+                    timed += t.elapsed();
+                }
+                timed
+            })
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("capture_loopback_variants");
     let fixed_key = vt4g::idempotency::IdempotencyKey::new("bench-fixed-key").unwrap();
     g.bench_function("vt4g_client_caller_key", |b| {
         b.iter(|| {
