@@ -171,7 +171,7 @@ fn bench(c: &mut Criterion) {
             .pay_type(PayType::Paypay)
             .await
             .unwrap();
-        black_box(out);
+        assert!(black_box(out).is_success());
     };
     let mut g = c.benchmark_group("capture_interleaved");
     g.measurement_time(Duration::from_secs(5));
