@@ -90,7 +90,12 @@ struct Prepared {
 
 /// The last thing an attempt produced.
 enum Last {
-    Answer { status: u16, body: Bytes },
+    Answer {
+        status: u16,
+        body: Bytes,
+        /// The result block, parsed once.
+        raw: Option<RawResult>,
+    },
     Transport(reqwest::Error),
 }
 
@@ -332,11 +337,13 @@ fn finish<T: DeserializeOwned>(
 ) -> (Option<StoredResponse>, Result<Outcome<T>, Error>) {
     let key = p.key.clone();
     match sent.last {
-        Last::Answer { status, body } => {
-            let code = read_result(&body)
-                .and_then(|r| r.result_code)
-                .map(|c| ResultCode::from_code(&c));
-            let result = classify(p.command, status, &body, key.as_deref(), sent.attempts);
+        Last::Answer { status, body, raw } => {
+            let code = raw
+                .as_ref()
+                .and_then(|r| r.result_code.as_deref())
+                .map(ResultCode::from_code);
+            let result =
+                classify_parsed(p.command, status, &body, raw, key.as_deref(), sent.attempts);
             let stored = code.filter(ResultCode::is_final).map(|_| StoredResponse {
                 http_status: status,
                 body: body.to_vec(),
@@ -373,7 +380,18 @@ pub(crate) fn classify<T: DeserializeOwned>(
     key: Option<&str>,
     attempts: u32,
 ) -> Result<Outcome<T>, Error> {
-    let raw = read_result(body);
+    classify_parsed(command, status, body, read_result(body), key, attempts)
+}
+
+/// [`classify`] with the result block already read.
+fn classify_parsed<T: DeserializeOwned>(
+    command: Command,
+    status: u16,
+    body: &[u8],
+    raw: Option<RawResult>,
+    key: Option<&str>,
+    attempts: u32,
+) -> Result<Outcome<T>, Error> {
     let code = raw
         .as_ref()
         .and_then(|r| r.result_code.as_deref())
@@ -531,9 +549,11 @@ async fn send_with_retries(
         let (last, retry) = match res {
             Ok((status, body)) => {
                 span.record("http_status", status);
-                let code = read_result(&body)
-                    .and_then(|r| r.result_code)
-                    .map(|c| ResultCode::from_code(&c));
+                let raw = read_result(&body);
+                let code = raw
+                    .as_ref()
+                    .and_then(|r| r.result_code.as_deref())
+                    .map(ResultCode::from_code);
                 maybe_processed = true;
                 let retry = match &code {
                     Some(c) => {
@@ -543,7 +563,7 @@ async fn send_with_retries(
                     // 5xx without a result code: like a timeout, maybe processed.
                     None => status >= 500 && resend_safe,
                 };
-                (Last::Answer { status, body }, retry)
+                (Last::Answer { status, body, raw }, retry)
             }
             Err(e) => {
                 // A connect error means nothing was written: never processed.
