@@ -166,8 +166,10 @@ pub struct RedirectParams {
 }
 
 impl RedirectParams {
-    /// Parses a full URL (the query part is used) or, when `input` does not
-    /// contain `://`, a query string with or without the leading `?`.
+    /// Parses a full URL (the query part is used), a path with a query
+    /// (`/done?status=…`, as in an HTTP request line; the part after the first
+    /// `?`, without any `#fragment`), or a query string with or without the
+    /// leading `?`.
     ///
     /// # Errors
     /// [`RedirectError::InvalidUrl`] when `input` contains `://` and does not
@@ -175,6 +177,10 @@ impl RedirectParams {
     pub fn parse(input: &str) -> Result<Self, RedirectError> {
         if input.contains("://") {
             Self::from_url(input)
+        } else if input.starts_with('/') {
+            let query = input.split_once('?').map_or("", |(_, q)| q);
+            let query = query.split_once('#').map_or(query, |(q, _)| q);
+            Ok(Self::from_query(query))
         } else {
             Ok(Self::from_query(input))
         }
@@ -249,11 +255,14 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for RedirectParams {
     }
 }
 
-/// What [`RedirectVerifier::verify`] accepts: a full URL, a query string, or
-/// decoded parameters. A `&str` containing `://` is a URL, otherwise a query
-/// string (with or without `?`).
+/// What [`RedirectVerifier::verify`] accepts: a full URL, a path with a
+/// query, a query string, or decoded parameters. A `&str` is read as
+/// [`RedirectParams::parse`] reads it.
 #[derive(Debug, Clone)]
 pub enum RedirectInput<'a> {
+    /// Text read as [`RedirectParams::parse`] reads it: a URL when it contains
+    /// `://`, a path with a query when it starts with `/`, else a query string.
+    Text(&'a str),
     /// A full URL.
     Url(&'a str),
     /// A query string, with or without the leading `?`.
@@ -264,11 +273,7 @@ pub enum RedirectInput<'a> {
 
 impl<'a> From<&'a str> for RedirectInput<'a> {
     fn from(s: &'a str) -> Self {
-        if s.contains("://") {
-            RedirectInput::Url(s)
-        } else {
-            RedirectInput::Query(s)
-        }
+        RedirectInput::Text(s)
     }
 }
 
@@ -305,6 +310,7 @@ impl<'a> From<&'a [(&'a str, &'a str)]> for RedirectInput<'a> {
 impl<'a> RedirectInput<'a> {
     fn into_params(self) -> Result<Cow<'a, RedirectParams>, RedirectError> {
         Ok(match self {
+            RedirectInput::Text(t) => Cow::Owned(RedirectParams::parse(t)?),
             RedirectInput::Url(u) => Cow::Owned(RedirectParams::from_url(u)?),
             RedirectInput::Query(q) => Cow::Owned(RedirectParams::from_query(q)),
             RedirectInput::Params(p) => p,
@@ -674,6 +680,10 @@ mod tests {
                 .verify(rebuild(&a, &v), "paymentId_1234567890")
                 .unwrap_or_else(|e| panic!("{a}: {e}"));
         }
+        // As a path with a query (an HTTP request target).
+        verifier()
+            .verify(format!("/shop/done?{q}").as_str(), "paymentId_1234567890")
+            .unwrap();
         // With a leading '?', and as a URL.
         verifier()
             .verify(format!("?{q}").as_str(), "paymentId_1234567890")
