@@ -260,9 +260,6 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for RedirectParams {
 /// [`RedirectParams::parse`] reads it.
 #[derive(Debug, Clone)]
 pub enum RedirectInput<'a> {
-    /// Text read as [`RedirectParams::parse`] reads it: a URL when it contains
-    /// `://`, a path with a query when it starts with `/`, else a query string.
-    Text(&'a str),
     /// A full URL.
     Url(&'a str),
     /// A query string, with or without the leading `?`.
@@ -273,7 +270,14 @@ pub enum RedirectInput<'a> {
 
 impl<'a> From<&'a str> for RedirectInput<'a> {
     fn from(s: &'a str) -> Self {
-        RedirectInput::Text(s)
+        if s.contains("://") {
+            RedirectInput::Url(s)
+        } else if s.starts_with('/') {
+            let query = s.split_once('?').map_or("", |(_, q)| q);
+            RedirectInput::Query(query.split_once('#').map_or(query, |(q, _)| q))
+        } else {
+            RedirectInput::Query(s)
+        }
     }
 }
 
@@ -310,7 +314,6 @@ impl<'a> From<&'a [(&'a str, &'a str)]> for RedirectInput<'a> {
 impl<'a> RedirectInput<'a> {
     fn into_params(self) -> Result<Cow<'a, RedirectParams>, RedirectError> {
         Ok(match self {
-            RedirectInput::Text(t) => Cow::Owned(RedirectParams::parse(t)?),
             RedirectInput::Url(u) => Cow::Owned(RedirectParams::from_url(u)?),
             RedirectInput::Query(q) => Cow::Owned(RedirectParams::from_query(q)),
             RedirectInput::Params(p) => p,
