@@ -629,10 +629,14 @@ impl Ctx<'_> {
         // Which children are present (bit k = children[k]); objects have < 64 fields.
         let mut present: u64 = 0;
         for (key, value) in obj {
+            let kb = key.as_bytes();
             let found = children
                 .iter()
                 .enumerate()
-                .find(|(_, &i)| fields[i as usize].name == key.as_str())
+                .find(|(_, &i)| {
+                    let nb = fields[i as usize].name.as_bytes();
+                    nb.len() == kb.len() && nb.first() == kb.first() && nb == kb
+                })
                 .map(|(k, &i)| {
                     if k < 64 {
                         present |= 1 << k;
@@ -1485,7 +1489,44 @@ fn first_outside(cs: Charset, s: &str) -> Option<(usize, char)> {
     if cs == Charset::Digits && s.is_empty() {
         return Some((0, ' '));
     }
+    if s.is_ascii() {
+        // Every charset is ASCII-only: a 128-bit table per charset.
+        let table = ascii_table(cs);
+        return s
+            .bytes()
+            .position(|b| table & (1u128 << b) == 0)
+            .map(|i| (i, char::from(s.as_bytes()[i])));
+    }
     s.chars().enumerate().find(|(_, c)| !cs.allows(*c))
+}
+
+/// The ASCII members of `cs` as a bit set.
+fn ascii_table(cs: Charset) -> u128 {
+    const fn build(cs: Charset) -> u128 {
+        let mut t = 0u128;
+        let mut c = 0u8;
+        while c < 128 {
+            if cs.allows(c as char) {
+                t |= 1 << c;
+            }
+            c += 1;
+        }
+        t
+    }
+    const TABLES: [u128; 5] = [
+        build(Charset::Alnum),
+        build(Charset::AlnumHyphenUnderscore),
+        build(Charset::PaypayItemId),
+        build(Charset::Digits),
+        build(Charset::SingleByte),
+    ];
+    match cs {
+        Charset::Alnum => TABLES[0],
+        Charset::AlnumHyphenUnderscore => TABLES[1],
+        Charset::PaypayItemId => TABLES[2],
+        Charset::Digits => TABLES[3],
+        Charset::SingleByte => TABLES[4],
+    }
 }
 
 /// Describes one character for a message: printable ones quoted, with the code point.

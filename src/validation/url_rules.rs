@@ -152,54 +152,83 @@ pub(crate) struct QuickUrl {
 /// goes through `url::Url::parse` (the fast path accepts only what the parser accepts).
 pub(crate) fn quick_url(s: &str) -> Option<QuickUrl> {
     let b = s.as_bytes();
-    let (https, rest) = if let Some(r) = s.strip_prefix("https://") {
-        (true, r)
-    } else if let Some(r) = s.strip_prefix("http://") {
-        (false, r)
+    let (https, mut i) = if b.starts_with(b"https://") {
+        (true, 8)
+    } else if b.starts_with(b"http://") {
+        (false, 7)
     } else {
         return None;
     };
-    if !s.is_ascii() || b.len() > 4096 {
+    if b.len() > 4096 {
         return None;
     }
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let (host, port) = match authority.split_once(':') {
-        Some((h, p)) => {
-            if p.is_empty() || p.len() > 5 || !p.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
+    // Host: labels of [A-Za-z0-9-], not starting/ending with '-', separated by '.'.
+    let host_start = i;
+    let mut label_len = 0usize;
+    let mut label_numeric = true;
+    let mut prev = b'.';
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'a'..=b'z' | b'A'..=b'Z' => label_numeric = false,
+            b'0'..=b'9' => {}
+            b'-' if label_len > 0 => label_numeric = false,
+            b'.' if label_len > 0 && prev != b'-' && label_len <= 63 => {
+                label_len = 0;
+                label_numeric = true;
+                prev = c;
+                i += 1;
+                continue;
             }
-            let n: u32 = p.parse().ok()?;
-            (h, u16::try_from(n).ok()?)
+            b':' | b'/' | b'?' | b'#' => break,
+            _ => return None,
         }
-        None => (authority, if https { 443 } else { 80 }),
-    };
-    if host.is_empty() || host.len() > 253 {
+        label_len += 1;
+        prev = c;
+        i += 1;
+    }
+    let host = &s[host_start..i];
+    if label_len == 0 || label_len > 63 || prev == b'-' || label_numeric || host.len() > 253 {
         return None;
     }
-    let mut last_label_numeric = false;
-    for label in host.split('.') {
-        let lb = label.as_bytes();
-        if lb.is_empty()
-            || lb.len() > 63
-            || lb[0] == b'-'
-            || lb[lb.len() - 1] == b'-'
-            || !lb.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-        {
+    if host.eq_ignore_ascii_case("localhost")
+        || (host.len() >= 10 && host[host.len() - 10..].eq_ignore_ascii_case(".localhost"))
+    {
+        return None;
+    }
+    let mut port = if https { 443 } else { 80 };
+    if i < b.len() && b[i] == b':' {
+        i += 1;
+        let start = i;
+        let mut n: u32 = 0;
+        while i < b.len() && b[i].is_ascii_digit() && i - start < 5 {
+            n = n * 10 + u32::from(b[i] - b'0');
+            i += 1;
+        }
+        if i == start || n > u32::from(u16::MAX) {
             return None;
         }
-        last_label_numeric = lb.iter().all(u8::is_ascii_digit);
+        port = n as u16;
+        if i < b.len() && !matches!(b[i], b'/' | b'?' | b'#') {
+            return None;
+        }
     }
-    if last_label_numeric || host.eq_ignore_ascii_case("localhost") {
+    // Path, query, fragment: printable URL characters only.
+    if !b[i..]
+        .iter()
+        .all(|&c| TAIL_OK & (1u128 << (c & 0x7f)) != 0 && c < 0x80)
+    {
         return None;
     }
-    let lower_ends_localhost =
-        host.len() >= 10 && host[host.len() - 10..].eq_ignore_ascii_case(".localhost");
-    if lower_ends_localhost {
-        return None;
-    }
-    if !tail.bytes().all(|c| {
-        c.is_ascii_alphanumeric()
+    Some(QuickUrl { https, port })
+}
+
+/// The ASCII characters accepted unescaped in the path/query/fragment by the fast path.
+const TAIL_OK: u128 = {
+    let mut t = 0u128;
+    let mut c = 0u8;
+    while c < 128 {
+        let ok = c.is_ascii_alphanumeric()
             || matches!(
                 c,
                 b'/' | b'?'
@@ -222,12 +251,14 @@ pub(crate) fn quick_url(s: &str) -> Option<QuickUrl> {
                     | b'='
                     | b':'
                     | b'@'
-            )
-    }) {
-        return None;
+            );
+        if ok {
+            t |= 1 << c;
+        }
+        c += 1;
     }
-    Some(QuickUrl { https, port })
-}
+    t
+};
 
 #[cfg(test)]
 mod quick_tests {
@@ -250,6 +281,14 @@ mod quick_tests {
             "https://ドメイン.jp/",
             "https://user@a.b/",
             "https://a.123/",
+            "https://a-.b/",
+            "https://a.b-/",
+            "https://a.b:/",
+            "https://a.b:80x/",
+            "https://a.b.",
+            "https://A.B/%41",
+            "https://a.b?q=1",
+            "https://a.b#f",
         ];
         for s in samples {
             if let Some(q) = quick_url(s) {
