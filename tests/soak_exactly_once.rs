@@ -299,6 +299,11 @@ async fn run_op(client: Client, op: Arc<Op>, resume_with_key: bool) -> OpReport 
                     r.problem = Some(format!("still failing after {MAX_RESUMES} resumes: {e}"));
                     return r;
                 }
+                // A caller resumes "later": 50 ms, 100 ms, … capped at 300 ms, so
+                // that a request still in process (Delay) has time to finish
+                // within MAX_RESUMES however fast the client's retries run out.
+                let pause = 50 * u64::from(r.calls.min(6));
+                tokio::time::sleep(Duration::from_millis(pause)).await;
             }
         }
     }
