@@ -39,6 +39,14 @@ fn check<T: serde::de::DeserializeOwned + std::fmt::Debug>(r: Result<Outcome<T>,
     }
 }
 
+fn run<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+    command: Command,
+    status: u16,
+    body: &[u8],
+) {
+    check(decode_response::<T>(command, status, body));
+}
+
 fuzz_target!(|data: &[u8]| {
     if data.len() < 3 {
         return;
@@ -47,23 +55,17 @@ fuzz_target!(|data: &[u8]| {
     let status = u16::from_be_bytes([data[1], data[2]]);
     let body = &data[3..];
     match command {
-        Command::Pay => check(decode_response::<types::PayResponse>(command, status, body)),
-        Command::Subscribe => {
-            check(decode_response::<types::SubscribeResponse>(command, status, body))
+        Command::Pay => run::<types::PayResponse>(command, status, body),
+        Command::Subscribe => run::<types::SubscribeResponse>(command, status, body),
+        Command::UpdateOrder => run::<types::UpdateOrderResponse>(command, status, body),
+        Command::Capture => run::<types::CaptureResponse>(command, status, body),
+        Command::Cancel => run::<types::CancelResponse>(command, status, body),
+        Command::Charge => run::<types::ChargeResponse>(command, status, body),
+        Command::Terminate => run::<types::TerminateResponse>(command, status, body),
+        Command::GetTransactionResult => {
+            run::<types::GetTransactionResultResponse>(command, status, body)
         }
-        Command::UpdateOrder => {
-            check(decode_response::<types::UpdateOrderResponse>(command, status, body))
-        }
-        Command::Capture => check(decode_response::<types::CaptureResponse>(command, status, body)),
-        Command::Cancel => check(decode_response::<types::CancelResponse>(command, status, body)),
-        Command::Charge => check(decode_response::<types::ChargeResponse>(command, status, body)),
-        Command::Terminate => {
-            check(decode_response::<types::TerminateResponse>(command, status, body))
-        }
-        Command::GetTransactionResult => check(decode_response::<
-            types::GetTransactionResultResponse,
-        >(command, status, body)),
     }
     // The untyped path too (what `Client::call::<_, serde_json::Value>` uses).
-    check(decode_response::<serde_json::Value>(command, status, body));
+    run::<serde_json::Value>(command, status, body);
 });
