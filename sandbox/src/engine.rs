@@ -667,6 +667,33 @@ impl State {
 
     /// Records a transaction, builds the API answer, and queues the webhook
     /// when the notification conditions say so.
+    /// [`Self::finish_tx`], then — when `effect_code` is `Some` — records the
+    /// applied effect under the new transaction's fepReferenceId. The one place
+    /// where a follow-up command's answer and its effect-log entry are made.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_and_record(
+        &mut self,
+        ctx: &Ctx<'_>,
+        command: Command,
+        payment_id: &str,
+        (code, v_code): (&str, &str),
+        amount: Option<u64>,
+        keys: &Keys,
+        push_url: Option<&str>,
+        idem: Option<&IdemKey>,
+        effect_code: Option<&str>,
+        jobs: &mut Vec<WebhookJob>,
+    ) -> Reply {
+        let reply = self.finish_tx(
+            ctx, command, payment_id, code, v_code, amount, keys, push_url, jobs,
+        );
+        if let Some(effect_code) = effect_code {
+            let fep = last_tx(&self.orders[payment_id]);
+            self.record_effect(ctx, command, payment_id, amount, idem, effect_code, &fep);
+        }
+        reply
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn finish_tx(
         &mut self,
@@ -993,30 +1020,18 @@ impl State {
             }
         }
         let amount = self.orders[&pid].amount;
-        let reply = self.finish_tx(
+        Ok(self.finish_and_record(
             ctx,
             Command::UpdateOrder,
             &pid,
-            code,
-            v,
+            (code, v),
             Some(amount),
             &keys,
             push.as_deref(),
+            idem,
+            success.then_some("UA-000-001"),
             jobs,
-        );
-        if success {
-            let fep = last_tx(&self.orders[&pid]);
-            self.record_effect(
-                ctx,
-                Command::UpdateOrder,
-                &pid,
-                Some(amount),
-                idem,
-                "UA-000-001",
-                &fep,
-            );
-        }
-        Ok(reply)
+        ))
     }
 
     fn capture(
@@ -1071,30 +1086,18 @@ impl State {
             }
         }
         let keys = Keys::from_body(body);
-        let reply = self.finish_tx(
+        Ok(self.finish_and_record(
             ctx,
             Command::Capture,
             &pid,
-            code,
-            v,
+            (code, v),
             Some(amount),
             &keys,
             push.as_deref(),
+            idem,
+            success.then_some("UA-000-001"),
             jobs,
-        );
-        if success {
-            let fep = last_tx(&self.orders[&pid]);
-            self.record_effect(
-                ctx,
-                Command::Capture,
-                &pid,
-                Some(amount),
-                idem,
-                "UA-000-001",
-                &fep,
-            );
-        }
-        Ok(reply)
+        ))
     }
 
     fn cancel(
@@ -1166,30 +1169,18 @@ impl State {
             }
         }
         let keys = Keys::from_body(body);
-        let reply = self.finish_tx(
+        Ok(self.finish_and_record(
             ctx,
             Command::Cancel,
             &pid,
-            code,
-            v,
+            (code, v),
             Some(amount),
             &keys,
             push.as_deref(),
+            idem,
+            success.then_some("UA-000-001"),
             jobs,
-        );
-        if success {
-            let fep = last_tx(&self.orders[&pid]);
-            self.record_effect(
-                ctx,
-                Command::Cancel,
-                &pid,
-                Some(amount),
-                idem,
-                "UA-000-001",
-                &fep,
-            );
-        }
-        Ok(reply)
+        ))
     }
 
     fn charge(
@@ -1319,30 +1310,18 @@ impl State {
         );
         self.by_fep_order.insert(fep_order_id, payment_id.clone());
         let keys = Keys::from_body(body);
-        let reply = self.finish_tx(
+        Ok(self.finish_and_record(
             ctx,
             Command::Charge,
             &payment_id,
-            code,
-            v,
+            (code, v),
             Some(amount),
             &keys,
             push.as_deref(),
+            idem,
+            (success || state == OrderState::UserPaying).then_some(code),
             jobs,
-        );
-        if success || state == OrderState::UserPaying {
-            let fep = last_tx(&self.orders[&payment_id]);
-            self.record_effect(
-                ctx,
-                Command::Charge,
-                &payment_id,
-                Some(amount),
-                idem,
-                code,
-                &fep,
-            );
-        }
-        Ok(reply)
+        ))
     }
 
     fn terminate(
@@ -1373,28 +1352,18 @@ impl State {
             o.state = OrderState::Terminated;
         }
         let keys = Keys::from_body(body);
-        let reply = self.finish_tx(
+        Ok(self.finish_and_record(
             ctx,
             Command::Terminate,
             &pid,
-            "UA-000-001",
-            tables::success_v_code(pay_type),
+            ("UA-000-001", tables::success_v_code(pay_type)),
             None,
             &keys,
             push.as_deref(),
-            jobs,
-        );
-        let fep = last_tx(&self.orders[&pid]);
-        self.record_effect(
-            ctx,
-            Command::Terminate,
-            &pid,
-            None,
             idem,
-            "UA-000-001",
-            &fep,
-        );
-        Ok(reply)
+            Some("UA-000-001"),
+            jobs,
+        ))
     }
 
     fn get_transaction_result(&self, body: &Value) -> Reply {
