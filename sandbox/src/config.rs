@@ -147,6 +147,88 @@ pub struct RandomFaults {
     pub kinds: Vec<FaultKind>,
 }
 
+/// How much the simulator keeps, so that a long `vt4g sandbox serve` does not
+/// grow without bound. The defaults are far above what a test suite makes
+/// (a test never notices them); [`Retention::unbounded`] keeps everything.
+///
+/// * **Orders** — at most `max_orders` (default 100 000), and, if
+///   `order_ttl` is set (default: never), none idle for longer than it on
+///   the simulator's [`Clock`]. Over either bound the *least recently used*
+///   order goes first — used means a command, getTransactionResult, consumer
+///   step or admin action that found it (inspection with
+///   `GET /_sandbox/orders/…` does not count). An evicted order is forgotten
+///   with its transactions, its consumer page and its fepOrderId: commands
+///   naming it answer 404 UA-REQ-900 like any unknown order,
+///   getTransactionResult of its fepReferenceIds answers 404 UA-REQ-900, its
+///   consumer page answers 404, and its paymentId can be used again.
+/// * **Effect log** — the newest `max_effects` entries (default 1 000 000);
+///   older ones are dropped first. `seq` keeps counting over all of them, so a
+///   gap before the first kept `seq` shows the truncation;
+///   `GET /_sandbox/effects` also answers the header
+///   `X-Sandbox-Effects-Dropped` (the count dropped), and
+///   [`crate::Sandbox::stats`] / `GET /_sandbox/stats` give the counts.
+///   Evicting an order does not remove its effects.
+/// * **Webhook records** — the newest `max_webhooks` (default 100 000);
+///   deliveries of a dropped record still run, unrecorded.
+///   `X-Sandbox-Webhooks-Dropped` on `GET /_sandbox/webhooks`.
+/// * **Idempotency records** — 24 h each (the reference), and at most
+///   `max_idempotency_records` (default 100 000), oldest first. They do not
+///   depend on the order: a retry with a kept key replays the original
+///   answer even after its order was evicted, as the real API (which keeps
+///   orders) would.
+///
+/// Every bound is at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Most orders kept (default 100 000).
+    pub max_orders: usize,
+    /// Orders unused for this long are evicted (default `None`: never).
+    pub order_ttl: Option<Duration>,
+    /// Most effect-log entries kept (default 1 000 000).
+    pub max_effects: usize,
+    /// Most webhook records kept (default 100 000).
+    pub max_webhooks: usize,
+    /// Most idempotency records kept (default 100 000).
+    pub max_idempotency_records: usize,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            max_orders: 100_000,
+            order_ttl: None,
+            max_effects: 1_000_000,
+            max_webhooks: 100_000,
+            max_idempotency_records: 100_000,
+        }
+    }
+}
+
+impl Retention {
+    /// Keeps everything for the process's life (memory grows with every
+    /// order: only for short-lived simulators).
+    pub fn unbounded() -> Self {
+        Retention {
+            max_orders: usize::MAX,
+            order_ttl: None,
+            max_effects: usize::MAX,
+            max_webhooks: usize::MAX,
+            max_idempotency_records: usize::MAX,
+        }
+    }
+
+    /// Every bound at least 1.
+    pub(crate) fn normalized(self) -> Self {
+        Retention {
+            max_orders: self.max_orders.max(1),
+            max_effects: self.max_effects.max(1),
+            max_webhooks: self.max_webhooks.max(1),
+            max_idempotency_records: self.max_idempotency_records.max(1),
+            ..self
+        }
+    }
+}
+
 /// Configuration of the simulator. `SandboxConfig::default()` gives a working
 /// simulator on `127.0.0.1:0` with the documented test credentials.
 #[derive(Clone)]
@@ -178,6 +260,9 @@ pub struct SandboxConfig {
     pub redeliver_webhooks: bool,
     /// Which push URLs are accepted (default [`PushUrlPolicy::RealOrLoopback`]).
     pub push_url_policy: PushUrlPolicy,
+    /// How many orders, effects, webhook records and idempotency records are
+    /// kept (default [`Retention::default`]: bounded, far above a test's needs).
+    pub retention: Retention,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -194,6 +279,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("webhook_retry", &self.webhook_retry)
             .field("redeliver_webhooks", &self.redeliver_webhooks)
             .field("push_url_policy", &self.push_url_policy)
+            .field("retention", &self.retention)
             .finish_non_exhaustive()
     }
 }
@@ -220,6 +306,7 @@ impl Default for SandboxConfig {
             webhook_retry: WebhookRetryPolicy::default(),
             redeliver_webhooks: false,
             push_url_policy: PushUrlPolicy::default(),
+            retention: Retention::default(),
         }
     }
 }
@@ -279,6 +366,11 @@ impl SandboxConfig {
     /// Sets the push-URL policy.
     pub fn push_url_policy(mut self, policy: PushUrlPolicy) -> Self {
         self.push_url_policy = policy;
+        self
+    }
+    /// Sets what the simulator keeps (see [`Retention`]).
+    pub fn retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
         self
     }
 }

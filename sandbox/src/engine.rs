@@ -2,19 +2,26 @@
 //! admin actions. Everything here runs synchronously under one mutex; no lock
 //! is held across an `.await`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use vt4g::result_code::ResultCode;
 use vt4g::{Command, PayType};
 
 use crate::clock::{format_jst, parse_jst, unix_millis};
-use crate::config::{FaultKind, FaultRule, PushUrlPolicy, RandomFaults};
+use crate::config::{FaultKind, FaultRule, PushUrlPolicy, RandomFaults, Retention};
+use crate::json::Obj;
 use crate::tables::{self, Landing, Stage};
 use crate::validate::str_at;
+
+/// The simulator's hash maps: foldhash (keys come from the local test
+/// client; no need for SipHash's flooding resistance, and it is several
+/// times cheaper per lookup).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Life of an idempotency key (the reference: 24 hours).
 pub const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -29,7 +36,8 @@ pub(crate) struct Reply {
 /// A webhook waiting for delivery.
 #[derive(Debug, Clone)]
 pub(crate) struct WebhookJob {
-    pub index: usize,
+    /// Global number of the webhook record (see [`State::webhook_attempt`]).
+    pub index: u64,
     pub url: String,
     pub webhook_id: String,
     pub body: Bytes,
@@ -123,6 +131,29 @@ pub struct Order {
     pub(crate) token: Option<String>,
     #[serde(skip)]
     pub(crate) final_redirect: Option<String>,
+    /// What the order's transactions repeat in their data (shared with them).
+    #[serde(skip)]
+    pub(crate) ident: Arc<TxIdent>,
+    /// Transactions of an earlier, failed order with the same paymentId
+    /// (still answerable; evicted with this order).
+    #[serde(skip)]
+    pub(crate) inherited_txs: Vec<String>,
+    /// Position in the retention order (larger = used more recently).
+    #[serde(skip)]
+    pub(crate) touched: u64,
+    /// When it was last used, on the simulator's clock.
+    #[serde(skip)]
+    pub(crate) touched_at: SystemTime,
+}
+
+/// The identity of an order as its transactions' data repeats it.
+#[derive(Debug, Clone)]
+pub(crate) struct TxIdent {
+    pay_type: PayType,
+    payment_id: String,
+    fep_order_id: String,
+    /// (originalPaymentId, originalFepOrderId) of a charge.
+    original: Option<(String, String)>,
 }
 
 fn ser_pay_type<S: serde::Serializer>(p: &PayType, s: S) -> Result<S::Ok, S::Error> {
@@ -139,13 +170,27 @@ pub(crate) struct Keys {
 
 impl Keys {
     fn from_body(body: &Value) -> Keys {
-        let g = |k: &str| str_at(body, &format!("transaction.{k}")).map(str::to_owned);
+        let tx = body.get("transaction");
+        let g = |k: &str| {
+            tx.and_then(|t| t.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         Keys {
             mrk1: g("merchantRequestKey1"),
             mrk2: g("merchantRequestKey2"),
             md1: g("metadata1"),
             md2: g("metadata2"),
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.mrk1.is_none() && self.mrk2.is_none() && self.md1.is_none() && self.md2.is_none()
+    }
+
+    /// `None` when empty (the common case costs no allocation).
+    fn boxed(&self) -> Option<Box<Keys>> {
+        (!self.is_empty()).then(|| Box::new(self.clone()))
     }
 }
 
@@ -171,6 +216,35 @@ pub struct Effect {
     pub at: String,
     /// Milliseconds since the Unix epoch on the simulator's clock.
     pub at_unix_ms: u64,
+}
+
+/// An effect as the log keeps it (compact; [`Effect`] is built on reading).
+#[derive(Debug, Clone)]
+struct EffectRec {
+    seq: u64,
+    command: Command,
+    payment_id: String,
+    amount: Option<u64>,
+    idempotency_key: Option<String>,
+    result_code: &'static str,
+    fep_reference_id: String,
+    at: SystemTime,
+}
+
+impl EffectRec {
+    fn to_effect(&self) -> Effect {
+        Effect {
+            seq: self.seq,
+            command: self.command.as_str().to_owned(),
+            payment_id: self.payment_id.clone(),
+            amount: self.amount.map(|a| a.to_string()),
+            idempotency_key: self.idempotency_key.clone(),
+            result_code: self.result_code.to_owned(),
+            fep_reference_id: self.fep_reference_id.clone(),
+            at: format_jst(self.at),
+            at_unix_ms: unix_millis(self.at),
+        }
+    }
 }
 
 /// One delivery attempt of a webhook.
@@ -217,11 +291,91 @@ pub struct WebhookRecord {
     pub attempts: Vec<DeliveryAttempt>,
 }
 
+/// A transaction: everything its webhook-extent data is made of, compactly
+/// (the JSON is written when asked for).
 #[derive(Debug, Clone)]
 struct Tx {
+    ident: Arc<TxIdent>,
+    /// Notification name (`transaction.command`).
+    name: &'static str,
+    /// `transactionDatetime`.
+    at: SystemTime,
+    amount: Option<u64>,
+    keys: Option<Box<Keys>>,
+    /// getTransactionResult answers only UA-U00-001 while pending.
     pending: bool,
-    result: Value,
-    data: Value,
+    /// `result.resultCode` and `result.vResultCode`.
+    code: &'static str,
+    v_code: Option<&'static str>,
+}
+
+/// What the `control` block of written transaction data holds.
+#[derive(Clone, Copy)]
+enum Control<'a> {
+    Omit,
+    Sandbox,
+    Redirect(&'a str),
+}
+
+/// The last 20 bytes of an identifier (ASCII).
+fn last20(s: &str) -> &str {
+    s.get(s.len().saturating_sub(20)..).unwrap_or(s)
+}
+
+impl Tx {
+    /// `"result": {…}` of the transaction.
+    fn write_result(&self, o: &mut Obj<'_>) {
+        write_result(o, "result", self.code, self.v_code, None);
+    }
+
+    /// The webhook-extent data as members of `o`: `order`, `transaction`,
+    /// then `control` as asked and `provider` if `provider`.
+    fn write_data(&self, o: &mut Obj<'_>, fep_ref: &str, control: Control<'_>, provider: bool) {
+        let id = &*self.ident;
+        {
+            let mut ord = o.obj("order");
+            ord.str("payType", id.pay_type.as_str())
+                .str("paymentId", &id.payment_id)
+                .str("fepOrderId", &id.fep_order_id);
+            if let Some((p, f)) = &id.original {
+                ord.str("originalPaymentId", p).str("originalFepOrderId", f);
+            }
+            if let Some(a) = self.amount {
+                ord.num_str("amount", a);
+            }
+        }
+        {
+            let mut t = o.obj("transaction");
+            t.str("fepReferenceId", fep_ref)
+                .str("command", self.name)
+                .str("transactionDatetime", &format_jst(self.at));
+            if let Some(k) = &self.keys {
+                t.opt_str("merchantRequestKey1", k.mrk1.as_deref())
+                    .opt_str("merchantRequestKey2", k.mrk2.as_deref())
+                    .opt_str("metadata1", k.md1.as_deref())
+                    .opt_str("metadata2", k.md2.as_deref());
+            }
+        }
+        match control {
+            Control::Omit => {}
+            Control::Sandbox => {
+                o.obj("control").str("requestMode", "sandbox");
+            }
+            Control::Redirect(url) => {
+                o.obj("control")
+                    .str("requestMode", "sandbox")
+                    .str("redirectUrl", url);
+            }
+        }
+        if provider {
+            let mut p = o.obj("provider");
+            let mut pay = p.obj("payment");
+            pay.prefixed_str("providerOrderId", "SBX", last20(&id.fep_order_id));
+            if matches!(id.pay_type, PayType::Paypay | PayType::Rakuten) {
+                pay.prefixed_str("gatewayOrderId", "GW", last20(fep_ref));
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -233,8 +387,53 @@ pub(crate) struct IdemKey {
 
 #[derive(Debug, Clone)]
 enum IdemEntry {
-    InFlight { since: SystemTime },
-    Done { reply: Reply, at: SystemTime },
+    InFlight {
+        since: SystemTime,
+        seq: u64,
+    },
+    Done {
+        reply: Reply,
+        at: SystemTime,
+        seq: u64,
+    },
+}
+
+impl IdemEntry {
+    fn at(&self) -> SystemTime {
+        match self {
+            IdemEntry::InFlight { since, .. } => *since,
+            IdemEntry::Done { at, .. } => *at,
+        }
+    }
+    fn seq(&self) -> u64 {
+        match self {
+            IdemEntry::InFlight { seq, .. } | IdemEntry::Done { seq, .. } => *seq,
+        }
+    }
+}
+
+/// Counts of what the simulator holds (`GET /_sandbox/stats`,
+/// [`crate::Sandbox::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxStats {
+    /// Orders kept.
+    pub orders: usize,
+    /// Orders evicted so far (capacity or idle time, see [`Retention`]).
+    pub orders_evicted: u64,
+    /// Transactions kept (answerable by getTransactionResult).
+    pub transactions: usize,
+    /// Idempotency records kept.
+    pub idempotency_records: usize,
+    /// Effect-log entries kept.
+    pub effects: usize,
+    /// Oldest effect-log entries dropped so far (the kept ones are the
+    /// newest; `seq` keeps counting from 1 over all of them).
+    pub effects_dropped: u64,
+    /// Webhook records kept.
+    pub webhooks: usize,
+    /// Oldest webhook records dropped so far.
+    pub webhooks_dropped: u64,
 }
 
 /// What the idempotency check decided.
@@ -253,14 +452,28 @@ pub(crate) struct State {
     by_fep_order: HashMap<String, String>,
     by_token: HashMap<String, String>,
     txs: HashMap<String, Tx>,
+    /// Orders by `Order::touched`: the first is the least recently used.
+    lru: BTreeMap<u64, String>,
+    touch_seq: u64,
+    orders_evicted: u64,
     idem: HashMap<IdemKey, IdemEntry>,
-    pub(crate) effects: Vec<Effect>,
-    pub(crate) webhooks: Vec<WebhookRecord>,
+    /// Idempotency keys in the order their records were made (with the
+    /// record's `seq`; a stale pair is skipped).
+    idem_order: VecDeque<(u64, IdemKey)>,
+    idem_seq: u64,
+    effects: VecDeque<EffectRec>,
+    effects_dropped: u64,
+    effect_seq: u64,
+    webhooks: VecDeque<WebhookRecord>,
+    webhooks_dropped: u64,
+    retention: Retention,
     faults: Vec<FaultRule>,
     random: Option<RandomFaults>,
     rng: u64,
+    /// Generator of the random part of identifiers and consumer tokens
+    /// (seeded once from the OS; not the seeded fault generator).
+    id_rng: u64,
     counter: u64,
-    idem_sweep_at: usize,
 }
 
 /// Inputs the engine needs from the configuration.
@@ -273,41 +486,40 @@ pub(crate) struct Ctx<'a> {
 fn err_reply(code: &str, message: Option<&str>) -> Reply {
     let rc = ResultCode::from_code(code);
     let status = rc.http_status().unwrap_or(500);
-    let body = json!({ "result": result_block(code, None, message) });
+    let mut out = Vec::with_capacity(192);
+    write_result(&mut Obj::new(&mut out), "result", code, None, message);
     Reply {
         status,
-        body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
+        body: Bytes::from(out),
     }
 }
 
-/// The `result` block for a code.
-pub(crate) fn result_block(code: &str, v_code: Option<&str>, message: Option<&str>) -> Value {
+/// Writes the `result` block for a code as member `key` of `o`:
+/// `status, actionCode, resultCode, message[, vResultCode]`.
+fn write_result(
+    o: &mut Obj<'_>,
+    key: &str,
+    code: &str,
+    v_code: Option<&str>,
+    message: Option<&str>,
+) {
     let rc = ResultCode::from_code(code);
-    let mut m = Map::new();
-    m.insert(
-        "status".into(),
-        json!(rc
-            .status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_else(|| "error".into())),
-    );
-    m.insert(
-        "actionCode".into(),
-        json!(rc
-            .action_code()
-            .map(|a| a.as_str().to_owned())
-            .unwrap_or_default()),
-    );
-    m.insert("resultCode".into(), json!(code));
-    let msg = match message {
-        Some(extra) => format!("{}: {extra}", rc.description().unwrap_or("Error")),
-        None => rc.description().unwrap_or("").to_owned(),
-    };
-    m.insert("message".into(), json!(msg));
-    if let Some(v) = v_code {
-        m.insert("vResultCode".into(), json!(v));
+    let status = rc.status();
+    let action = rc.action_code();
+    let mut r = o.obj(key);
+    r.str("status", status.as_ref().map_or("error", |s| s.as_str()));
+    r.str("actionCode", action.as_ref().map_or("", |a| a.as_str()));
+    r.str("resultCode", code);
+    match message {
+        Some(extra) => {
+            let msg = format!("{}: {extra}", rc.description().unwrap_or("Error"));
+            r.str("message", &msg);
+        }
+        None => {
+            r.str("message", rc.description().unwrap_or(""));
+        }
     }
-    Value::Object(m)
+    r.opt_str("vResultCode", v_code);
 }
 
 /// Builds the error answer for an HTTP-level error code (auth, schema, faults).
@@ -392,46 +604,207 @@ fn check_push_url(policy: PushUrlPolicy, field: &str, url: Option<&str>) -> Resu
     }
 }
 
+/// splitmix64's output function.
+fn splitmix_mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 impl State {
-    pub(crate) fn new(faults: Vec<FaultRule>, random: Option<RandomFaults>) -> State {
+    pub(crate) fn new(
+        faults: Vec<FaultRule>,
+        random: Option<RandomFaults>,
+        retention: Retention,
+    ) -> State {
         let seed = random.as_ref().map_or(0, |r| r.seed);
         State {
-            orders: HashMap::new(),
-            by_fep_order: HashMap::new(),
-            by_token: HashMap::new(),
-            txs: HashMap::new(),
-            idem: HashMap::new(),
-            effects: Vec::new(),
-            webhooks: Vec::new(),
+            orders: HashMap::default(),
+            by_fep_order: HashMap::default(),
+            by_token: HashMap::default(),
+            txs: HashMap::default(),
+            lru: BTreeMap::new(),
+            touch_seq: 0,
+            orders_evicted: 0,
+            idem: HashMap::default(),
+            idem_order: VecDeque::new(),
+            idem_seq: 0,
+            effects: VecDeque::new(),
+            effects_dropped: 0,
+            effect_seq: 0,
+            webhooks: VecDeque::new(),
+            webhooks_dropped: 0,
+            retention: retention.normalized(),
             faults,
             random,
             rng: seed ^ 0x9E37_79B9_7F4A_7C15,
+            id_rng: uuid::Uuid::new_v4().as_u64_pair().0,
             counter: 0,
-            idem_sweep_at: 0,
         }
     }
 
     fn next_rand(&mut self) -> u64 {
         // splitmix64
         self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        splitmix_mix(self.rng)
+    }
+
+    /// The random part of identifiers: splitmix64 seeded once from the OS
+    /// (one `getrandom` per simulator instead of one per identifier).
+    fn next_id_rand(&mut self) -> u64 {
+        self.id_rng = self.id_rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        splitmix_mix(self.id_rng)
     }
 
     /// A fresh identifier: 26 upper-case base-32 characters (ULID-like).
     fn new_id(&mut self) -> String {
         self.counter += 1;
-        let mut x = (u128::from(self.counter) << 64)
-            | u128::from(self.next_rand() ^ uuid::Uuid::new_v4().as_u64_pair().0);
+        // `next_rand` is drawn as before, so the seeded fault sequence does
+        // not depend on how identifiers are made.
+        let mut x =
+            (u128::from(self.counter) << 64) | u128::from(self.next_rand() ^ self.next_id_rand());
         const ALPHA: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-        let mut out = [0u8; 26];
-        for c in out.iter_mut().rev() {
+        let mut out = String::with_capacity(27);
+        let mut buf = [0u8; 26];
+        for c in buf.iter_mut().rev() {
             *c = ALPHA[(x & 31) as usize];
             x >>= 5;
         }
-        String::from_utf8_lossy(&out).into_owned()
+        out.extend(buf.iter().map(|&b| char::from(b)));
+        out
+    }
+
+    /// A consumer-page token: a version-4 UUID (32 lower-case hex digits).
+    fn new_token(&mut self) -> String {
+        let hi = self.next_id_rand().to_le_bytes();
+        let lo = self.next_id_rand().to_le_bytes();
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&hi);
+        bytes[8..].copy_from_slice(&lo);
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .simple()
+            .to_string()
+    }
+
+    // ---------------- retention ----------------
+
+    /// Marks an order as just used (it becomes the last to be evicted).
+    fn touch(&mut self, payment_id: &str, now: SystemTime) {
+        let Some(o) = self.orders.get_mut(payment_id) else {
+            return;
+        };
+        self.touch_seq += 1;
+        let key = self
+            .lru
+            .remove(&o.touched)
+            .unwrap_or_else(|| payment_id.to_owned());
+        o.touched = self.touch_seq;
+        o.touched_at = now;
+        self.lru.insert(self.touch_seq, key);
+    }
+
+    /// Inserts a new order (replacing a failed one with the same paymentId,
+    /// whose transactions it inherits) and marks it used.
+    fn insert_order(&mut self, mut order: Order, now: SystemTime) {
+        let pid = order.payment_id.clone();
+        if let Some(old) = self.orders.remove(&pid) {
+            self.lru.remove(&old.touched);
+            self.by_fep_order.remove(&old.fep_order_id);
+            if let Some(t) = &old.token {
+                self.by_token.remove(t);
+            }
+            order.inherited_txs = old.inherited_txs;
+            order.inherited_txs.extend(old.transactions);
+        }
+        self.by_fep_order
+            .insert(order.fep_order_id.clone(), pid.clone());
+        if let Some(t) = &order.token {
+            self.by_token.insert(t.clone(), pid.clone());
+        }
+        self.orders.insert(pid.clone(), order);
+        self.touch(&pid, now);
+    }
+
+    /// Forgets an order and everything only it refers to: its transactions,
+    /// its consumer page, its fepOrderId. (Effects, webhook records and
+    /// idempotency records have their own bounds.)
+    fn evict(&mut self, payment_id: &str) {
+        let Some(o) = self.orders.remove(payment_id) else {
+            return;
+        };
+        self.lru.remove(&o.touched);
+        self.by_fep_order.remove(&o.fep_order_id);
+        if let Some(t) = &o.token {
+            self.by_token.remove(t);
+        }
+        for id in o.transactions.iter().chain(&o.inherited_txs) {
+            self.txs.remove(id);
+        }
+        self.orders_evicted += 1;
+    }
+
+    /// Applies the retention bounds: orders over `max_orders` or idle
+    /// longer than `order_ttl` (least recently used first), idempotency
+    /// records past their life or over `max_idempotency_records`.
+    pub(crate) fn enforce_retention(&mut self, now: SystemTime) {
+        while self.orders.len() > self.retention.max_orders {
+            let Some((_, pid)) = self.lru.pop_first() else {
+                break;
+            };
+            if let Some(o) = self.orders.get_mut(&pid) {
+                // Already out of `lru`: make `evict` not remove a newer entry.
+                o.touched = 0;
+            }
+            self.evict(&pid);
+        }
+        if let Some(ttl) = self.retention.order_ttl {
+            while let Some((_, pid)) = self.lru.first_key_value() {
+                let idle = self.orders.get(pid).map_or(Duration::MAX, |o| {
+                    now.duration_since(o.touched_at).unwrap_or_default()
+                });
+                if idle < ttl {
+                    break;
+                }
+                let pid = pid.clone();
+                self.evict(&pid);
+            }
+        }
+        self.sweep_idem(now);
+    }
+
+    /// What the simulator holds.
+    pub(crate) fn stats(&self) -> SandboxStats {
+        SandboxStats {
+            orders: self.orders.len(),
+            orders_evicted: self.orders_evicted,
+            transactions: self.txs.len(),
+            idempotency_records: self.idem.len(),
+            effects: self.effects.len(),
+            effects_dropped: self.effects_dropped,
+            webhooks: self.webhooks.len(),
+            webhooks_dropped: self.webhooks_dropped,
+        }
+    }
+
+    /// The effect log (the kept entries, oldest first).
+    pub(crate) fn effects(&self) -> Vec<Effect> {
+        self.effects.iter().map(EffectRec::to_effect).collect()
+    }
+
+    /// How many of the oldest effects were dropped.
+    pub(crate) fn effects_dropped(&self) -> u64 {
+        self.effects_dropped
+    }
+
+    /// The webhook records (the kept ones, oldest first).
+    pub(crate) fn webhooks(&self) -> Vec<WebhookRecord> {
+        self.webhooks.iter().cloned().collect()
+    }
+
+    /// How many of the oldest webhook records were dropped.
+    pub(crate) fn webhooks_dropped(&self) -> u64 {
+        self.webhooks_dropped
     }
 
     // ---------------- faults ----------------
@@ -500,58 +873,79 @@ impl State {
         let Some(key) = key else {
             return IdemDecision::Proceed(None);
         };
-        self.sweep_idem(now);
         let k = IdemKey {
             key: key.to_owned(),
             command,
             ident: ident.to_owned(),
         };
         match self.idem.get(&k) {
-            Some(IdemEntry::Done { reply, at })
+            Some(IdemEntry::Done { reply, at, .. })
                 if now.duration_since(*at).unwrap_or_default() < IDEMPOTENCY_TTL =>
             {
                 return IdemDecision::Replay(reply.clone());
             }
-            Some(IdemEntry::InFlight { since })
+            Some(IdemEntry::InFlight { since, .. })
                 if now.duration_since(*since).unwrap_or_default() < IDEMPOTENCY_TTL =>
             {
                 return IdemDecision::InProcess;
             }
             _ => {}
         }
+        self.idem_seq += 1;
+        let seq = self.idem_seq;
         self.idem
-            .insert(k.clone(), IdemEntry::InFlight { since: now });
+            .insert(k.clone(), IdemEntry::InFlight { since: now, seq });
+        self.idem_order.push_back((seq, k.clone()));
+        self.sweep_idem(now);
         IdemDecision::Proceed(Some(k))
     }
 
+    /// Records the answer of a request made with a key. (When its in-flight
+    /// record was dropped meanwhile — only possible with a tiny
+    /// `max_idempotency_records` — no record is made.)
     pub(crate) fn idem_finish(&mut self, key: Option<IdemKey>, reply: &Reply, now: SystemTime) {
         if let Some(k) = key {
-            self.idem.insert(
-                k,
-                IdemEntry::Done {
+            if let Some(e) = self.idem.get_mut(&k) {
+                let seq = e.seq();
+                *e = IdemEntry::Done {
                     reply: reply.clone(),
                     at: now,
-                },
-            );
+                    seq,
+                };
+            }
         }
     }
 
-    /// Drops expired keys, a few per call (bounded work per request).
+    /// Drops idempotency records past their life (24 h) and the oldest over
+    /// `max_idempotency_records`; amortized O(1) per request.
     fn sweep_idem(&mut self, now: SystemTime) {
-        if self.idem.len() < 4096 {
-            return;
-        }
-        self.idem_sweep_at += 1;
-        if self.idem_sweep_at % 1024 != 0 {
-            return;
-        }
-        self.idem.retain(|_, e| {
-            let t = match e {
-                IdemEntry::InFlight { since } => *since,
-                IdemEntry::Done { at, .. } => *at,
+        while let Some((seq, k)) = self.idem_order.front() {
+            let drop_it = match self.idem.get(k) {
+                // A record made again under the same key later: stale pair.
+                Some(e) if e.seq() != *seq => None,
+                Some(e) => Some(
+                    self.idem.len() > self.retention.max_idempotency_records
+                        || now.duration_since(e.at()).unwrap_or_default() >= IDEMPOTENCY_TTL,
+                ),
+                None => None,
             };
-            now.duration_since(t).unwrap_or_default() < IDEMPOTENCY_TTL
-        });
+            match drop_it {
+                Some(false) => break,
+                Some(true) => {
+                    if let Some((_, k)) = self.idem_order.pop_front() {
+                        self.idem.remove(&k);
+                    }
+                }
+                None => {
+                    self.idem_order.pop_front();
+                }
+            }
+        }
+        if self.idem_order.len() > 2 * self.idem.len() + 1024 {
+            let idem = &self.idem;
+            self.idem_order
+                .retain(|(seq, k)| idem.get(k).is_some_and(|e| e.seq() == *seq));
+        }
     }
 
     // ---------------- inspection ----------------
@@ -577,91 +971,23 @@ impl State {
         payment_id: &str,
         amount: Option<u64>,
         idem: Option<&IdemKey>,
-        code: &str,
+        code: &'static str,
         fep_ref: &str,
     ) {
-        let seq = self.effects.len() as u64 + 1;
-        self.effects.push(Effect {
-            seq,
-            command: command.as_str().to_owned(),
+        self.effect_seq += 1;
+        self.effects.push_back(EffectRec {
+            seq: self.effect_seq,
+            command,
             payment_id: payment_id.to_owned(),
-            amount: amount.map(|a| a.to_string()),
+            amount,
             idempotency_key: idem.map(|k| k.key.clone()),
-            result_code: code.to_owned(),
+            result_code: code,
             fep_reference_id: fep_ref.to_owned(),
-            at: format_jst(ctx.now),
-            at_unix_ms: unix_millis(ctx.now),
+            at: ctx.now,
         });
-    }
-
-    /// The webhook-extent data of a transaction (without `result`).
-    #[allow(clippy::too_many_arguments)]
-    fn tx_data(
-        order: &Order,
-        notification_name: &str,
-        fep_ref: &str,
-        now: SystemTime,
-        amount: Option<u64>,
-        keys: &Keys,
-    ) -> Value {
-        let mut o = Map::new();
-        o.insert("payType".into(), json!(order.pay_type.as_str()));
-        o.insert("paymentId".into(), json!(order.payment_id));
-        o.insert("fepOrderId".into(), json!(order.fep_order_id));
-        if let OrderKind::Charge {
-            original_payment_id,
-            original_fep_order_id,
-        } = &order.kind
-        {
-            o.insert("originalPaymentId".into(), json!(original_payment_id));
-            o.insert("originalFepOrderId".into(), json!(original_fep_order_id));
-        }
-        if let Some(a) = amount {
-            o.insert("amount".into(), json!(a.to_string()));
-        }
-        let mut t = Map::new();
-        t.insert("fepReferenceId".into(), json!(fep_ref));
-        t.insert("command".into(), json!(notification_name));
-        t.insert("transactionDatetime".into(), json!(format_jst(now)));
-        for (k, v) in [
-            ("merchantRequestKey1", &keys.mrk1),
-            ("merchantRequestKey2", &keys.mrk2),
-            ("metadata1", &keys.md1),
-            ("metadata2", &keys.md2),
-        ] {
-            if let Some(v) = v {
-                t.insert(k.into(), json!(v));
-            }
-        }
-        let mut payment = Map::new();
-        payment.insert(
-            "providerOrderId".into(),
-            json!(format!(
-                "SBX{}",
-                &order.fep_order_id[order.fep_order_id.len().saturating_sub(20)..]
-            )),
-        );
-        if matches!(order.pay_type, PayType::Paypay | PayType::Rakuten) {
-            payment.insert(
-                "gatewayOrderId".into(),
-                json!(format!(
-                    "GW{}",
-                    &fep_ref[fep_ref.len().saturating_sub(20)..]
-                )),
-            );
-        }
-        json!({
-            "order": o,
-            "transaction": t,
-            "control": {"requestMode": "sandbox"},
-            "provider": {"payment": payment},
-        })
-    }
-
-    fn reply_json(status: u16, v: &Value) -> Reply {
-        Reply {
-            status,
-            body: Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+        while self.effects.len() > self.retention.max_effects {
+            self.effects.pop_front();
+            self.effects_dropped += 1;
         }
     }
 
@@ -676,12 +1002,12 @@ impl State {
         ctx: &Ctx<'_>,
         command: Command,
         payment_id: &str,
-        (code, v_code): (&str, &str),
+        (code, v_code): (&'static str, &'static str),
         amount: Option<u64>,
         keys: &Keys,
         push_url: Option<&str>,
         idem: Option<&IdemKey>,
-        effect_code: Option<&str>,
+        effect_code: Option<&'static str>,
         jobs: &mut Vec<WebhookJob>,
     ) -> Reply {
         let reply = self.finish_tx(
@@ -700,73 +1026,77 @@ impl State {
         ctx: &Ctx<'_>,
         command: Command,
         payment_id: &str,
-        code: &str,
-        v_code: &str,
+        code: &'static str,
+        v_code: &'static str,
         amount: Option<u64>,
         keys: &Keys,
         push_url: Option<&str>,
         jobs: &mut Vec<WebhookJob>,
     ) -> Reply {
         let fep_ref = format!("X{}", self.new_id());
-        let order = self.orders.get(payment_id).cloned();
-        let Some(order) = order else {
+        let Some(order) = self.orders.get(payment_id) else {
             return err_reply("UA-SYS-002", None);
         };
+        let pay_type = order.pay_type;
         let name = command.notification_name().unwrap_or("");
-        let data = Self::tx_data(&order, name, &fep_ref, ctx.now, amount, keys);
         let (code, v) = if code == "-" {
-            ("UA-000-001", tables::success_v_code(order.pay_type))
+            ("UA-000-001", tables::success_v_code(pay_type))
         } else {
             (code, v_code)
         };
-        let v = (v != "-").then_some(v);
-        let result = result_block(code, v, None);
-        let pending = code == "UA-U00-001";
-        self.txs.insert(
-            fep_ref.clone(),
-            Tx {
-                pending,
-                result: result.clone(),
-                data: data.clone(),
-            },
-        );
-        if let Some(o) = self.orders.get_mut(payment_id) {
-            o.transactions.push(fep_ref.clone());
-        }
+        let tx = Tx {
+            ident: Arc::clone(&order.ident),
+            name,
+            at: ctx.now,
+            amount,
+            keys: keys.boxed(),
+            pending: code == "UA-U00-001",
+            code,
+            v_code: (v != "-").then_some(v),
+        };
         if let Some(url) = push_url {
-            if notifies(command, order.pay_type) {
-                self.queue_webhook(url, &result, &data, payment_id, name, jobs);
+            if notifies(command, pay_type) {
+                self.queue_webhook(url, &tx, &fep_ref, payment_id, jobs);
             }
         }
-        let mut body = data;
-        if let Value::Object(m) = &mut body {
-            m.remove("control");
-            m.insert("result".into(), result);
+        let mut out = Vec::with_capacity(640);
+        {
+            let mut o = Obj::new(&mut out);
+            tx.write_result(&mut o);
+            tx.write_data(&mut o, &fep_ref, Control::Omit, true);
+        }
+        self.txs.insert(fep_ref.clone(), tx);
+        if let Some(o) = self.orders.get_mut(payment_id) {
+            o.transactions.push(fep_ref);
         }
         let status = ResultCode::from_code(code).http_status().unwrap_or(200);
-        Self::reply_json(status, &reorder(body))
+        Reply {
+            status,
+            body: Bytes::from(out),
+        }
     }
 
+    /// Records a webhook (the transaction's result and data) and queues its
+    /// delivery.
     fn queue_webhook(
         &mut self,
         url: &str,
-        result: &Value,
-        data: &Value,
+        tx: &Tx,
+        fep_ref: &str,
         payment_id: &str,
-        name: &str,
         jobs: &mut Vec<WebhookJob>,
     ) {
-        let mut body = Map::new();
-        body.insert("result".into(), result.clone());
-        if let Value::Object(m) = data {
-            for (k, v) in m {
-                body.insert(k.clone(), v.clone());
-            }
+        let name = tx.name;
+        let mut out = Vec::with_capacity(640);
+        {
+            let mut o = Obj::new(&mut out);
+            tx.write_result(&mut o);
+            tx.write_data(&mut o, fep_ref, Control::Sandbox, true);
         }
-        let bytes = Bytes::from(serde_json::to_vec(&Value::Object(body)).unwrap_or_default());
+        let bytes = Bytes::from(out);
         let webhook_id = self.new_id();
-        let index = self.webhooks.len();
-        self.webhooks.push(WebhookRecord {
+        let index = self.webhooks_dropped + self.webhooks.len() as u64;
+        self.webhooks.push_back(WebhookRecord {
             webhook_id: webhook_id.clone(),
             url: url.to_owned(),
             command: name.to_owned(),
@@ -775,6 +1105,10 @@ impl State {
             state: DeliveryState::Pending,
             attempts: Vec::new(),
         });
+        while self.webhooks.len() > self.retention.max_webhooks {
+            self.webhooks.pop_front();
+            self.webhooks_dropped += 1;
+        }
         jobs.push(WebhookJob {
             index,
             url: url.to_owned(),
@@ -792,6 +1126,8 @@ impl State {
         idem: Option<&IdemKey>,
         jobs: &mut Vec<WebhookJob>,
     ) -> Reply {
+        // An order idle past `order_ttl` is gone before this request looks.
+        self.enforce_retention(ctx.now);
         let r = match command {
             Command::Pay | Command::Subscribe => self.pay(ctx, command, body, idem),
             Command::UpdateOrder => self.update_order(ctx, body, idem, jobs),
@@ -801,6 +1137,33 @@ impl State {
             Command::Terminate => self.terminate(ctx, body, idem, jobs),
             Command::GetTransactionResult => Ok(self.get_transaction_result(body)),
         };
+        // Retention: the orders this request used become the most recently
+        // used (pay/subscribe/charge orders were when they were inserted).
+        let now = ctx.now;
+        match command {
+            Command::Pay | Command::Subscribe => {}
+            Command::GetTransactionResult => {
+                let pid = str_at(body, "transaction.fepReferenceId")
+                    .and_then(|f| self.txs.get(f))
+                    .map(|t| t.ident.payment_id.clone());
+                if let Some(pid) = pid {
+                    self.touch(&pid, now);
+                }
+            }
+            Command::Charge => {
+                let orig =
+                    self.find_order_id(body, "order.originalPaymentId", "order.originalFepOrderId");
+                if let Some(pid) = orig {
+                    self.touch(&pid, now);
+                }
+            }
+            _ => {
+                if let Some(pid) = self.find_order_id(body, "order.paymentId", "order.fepOrderId") {
+                    self.touch(&pid, now);
+                }
+            }
+        }
+        self.enforce_retention(now);
         r.unwrap_or_else(|e| e)
     }
 
@@ -845,20 +1208,47 @@ impl State {
                     Some("order.paymentId is already used"),
                 ));
             }
-            let old = o.fep_order_id.clone();
-            let token = o.token.clone();
-            self.by_fep_order.remove(&old);
-            if let Some(t) = token {
-                self.by_token.remove(&t);
-            }
         }
         let fep_order_id = format!("{payment_id}_{}", self.new_id());
-        let token = uuid::Uuid::new_v4().simple().to_string();
+        let token = self.new_token();
         let auth_with_capture = command == Command::Pay
             && str_at(body, "order.authCaptureType") == Some("auth_with_capture");
-        let order = Order {
+        let ident = Arc::new(TxIdent {
+            pay_type,
             payment_id: payment_id.clone(),
             fep_order_id: fep_order_id.clone(),
+            original: None,
+        });
+        let keys = Keys::from_body(body);
+        // The transaction stays pending (UA-U00-001 for getTransactionResult)
+        // until the consumer comes back; the API answer itself is a success.
+        let fep_ref = format!("X{}", self.new_id());
+        let tx = Tx {
+            ident: Arc::clone(&ident),
+            name: command.notification_name().unwrap_or(""),
+            at: ctx.now,
+            amount: (command == Command::Pay).then_some(amount),
+            keys: keys.boxed(),
+            pending: true,
+            code: "UA-U00-001",
+            v_code: None,
+        };
+        let redirect_url = format!("{}/consumer/{token}", ctx.root_url);
+        let mut out = Vec::with_capacity(640);
+        {
+            let mut o = Obj::new(&mut out);
+            write_result(
+                &mut o,
+                "result",
+                "UA-000-001",
+                Some(tables::success_v_code(pay_type)),
+                None,
+            );
+            tx.write_data(&mut o, &fep_ref, Control::Redirect(&redirect_url), false);
+        }
+        let order = Order {
+            payment_id: payment_id.clone(),
+            fep_order_id,
             pay_type,
             kind: if command == Command::Pay {
                 OrderKind::Single
@@ -872,7 +1262,7 @@ impl State {
             balance: 0,
             app_method: str_at(body, "paymentInstrument.au.paymentAuthenticationType")
                 == Some("app_method"),
-            transactions: Vec::new(),
+            transactions: vec![fep_ref.clone()],
             item_name: body
                 .get("item")
                 .and_then(|i| i.get(0))
@@ -888,39 +1278,16 @@ impl State {
                 .to_owned(),
             push_url: str_at(body, "control.pushUrl").map(str::to_owned),
             dereg_push_url: str_at(body, "control.deregistrationPushUrl").map(str::to_owned),
-            keys: Keys::from_body(body),
-            token: Some(token.clone()),
+            keys,
+            token: Some(token),
             final_redirect: None,
+            ident,
+            inherited_txs: Vec::new(),
+            touched: 0,
+            touched_at: ctx.now,
         };
-        let keys = order.keys.clone();
-        self.orders.insert(payment_id.clone(), order);
-        self.by_fep_order.insert(fep_order_id, payment_id.clone());
-        self.by_token.insert(token.clone(), payment_id.clone());
-        // The transaction stays pending (UA-U00-001 for getTransactionResult)
-        // until the consumer comes back; the API answer itself is a success.
-        let fep_ref = format!("X{}", self.new_id());
-        let o = &self.orders[&payment_id];
-        let name = command.notification_name().unwrap_or("");
-        let data = Self::tx_data(
-            o,
-            name,
-            &fep_ref,
-            ctx.now,
-            (command == Command::Pay).then_some(amount),
-            &keys,
-        );
-        let pending_result = result_block("UA-U00-001", None, None);
-        self.txs.insert(
-            fep_ref.clone(),
-            Tx {
-                pending: true,
-                result: pending_result,
-                data: data.clone(),
-            },
-        );
-        if let Some(o) = self.orders.get_mut(&payment_id) {
-            o.transactions.push(fep_ref.clone());
-        }
+        self.insert_order(order, ctx.now);
+        self.txs.insert(fep_ref.clone(), tx);
         self.record_effect(
             ctx,
             command,
@@ -930,16 +1297,10 @@ impl State {
             "UA-000-001",
             &fep_ref,
         );
-        let mut out = data;
-        if let Value::Object(m) = &mut out {
-            m.insert(
-                "result".into(),
-                result_block("UA-000-001", Some(tables::success_v_code(pay_type)), None),
-            );
-            m.insert("control".into(), json!({"requestMode": "sandbox", "redirectUrl": format!("{}/consumer/{token}", ctx.root_url)}));
-            m.remove("provider");
-        }
-        Ok(Self::reply_json(200, &reorder(out)))
+        Ok(Reply {
+            status: 200,
+            body: Bytes::from(out),
+        })
     }
 
     fn target(&self, body: &Value) -> Result<String, Reply> {
@@ -1250,8 +1611,6 @@ impl State {
                     Some("order.paymentId is already used"),
                 ));
             }
-            let old = existing.fep_order_id.clone();
-            self.by_fep_order.remove(&old);
         }
         let stage = if recovery && amount_digit(amount) == 5 {
             Stage::ChargeRecovery
@@ -1280,11 +1639,17 @@ impl State {
         } else {
             0
         };
-        self.orders.insert(
-            payment_id.clone(),
+        let ident = Arc::new(TxIdent {
+            pay_type,
+            payment_id: payment_id.clone(),
+            fep_order_id: fep_order_id.clone(),
+            original: Some((orig.clone(), orig_fep.clone())),
+        });
+        let keys = Keys::from_body(body);
+        self.insert_order(
             Order {
                 payment_id: payment_id.clone(),
-                fep_order_id: fep_order_id.clone(),
+                fep_order_id,
                 pay_type,
                 kind: OrderKind::Charge {
                     original_payment_id: orig.clone(),
@@ -1303,13 +1668,16 @@ impl State {
                 error_url: urls.2,
                 push_url: push.clone(),
                 dereg_push_url: None,
-                keys: Keys::from_body(body),
+                keys: keys.clone(),
                 token: None,
                 final_redirect: None,
+                ident,
+                inherited_txs: Vec::new(),
+                touched: 0,
+                touched_at: ctx.now,
             },
+            ctx.now,
         );
-        self.by_fep_order.insert(fep_order_id, payment_id.clone());
-        let keys = Keys::from_body(body);
         Ok(self.finish_and_record(
             ctx,
             Command::Charge,
@@ -1374,16 +1742,20 @@ impl State {
                 Some("no transaction matches transaction.fepReferenceId"),
             );
         };
-        if tx.pending {
-            return Self::reply_json(
-                200,
-                &json!({"result": result_block("UA-U00-001", None, None)}),
-            );
+        let mut out = Vec::with_capacity(640);
+        {
+            let mut o = Obj::new(&mut out);
+            if tx.pending {
+                write_result(&mut o, "result", "UA-U00-001", None, None);
+            } else {
+                tx.write_result(&mut o);
+                tx.write_data(&mut o.obj("transactionData"), id, Control::Sandbox, true);
+            }
         }
-        Self::reply_json(
-            200,
-            &json!({"result": tx.result, "transactionData": tx.data}),
-        )
+        Reply {
+            status: 200,
+            body: Bytes::from(out),
+        }
     }
 
     // ---------------- consumer step ----------------
@@ -1398,9 +1770,11 @@ impl State {
         choice: Option<&str>,
         jobs: &mut Vec<WebhookJob>,
     ) -> ConsumerOutcome {
+        self.enforce_retention(ctx.now);
         let Some(pid) = self.by_token.get(token).cloned() else {
             return ConsumerOutcome::Page(404, "Unknown or expired payment page.".into());
         };
+        self.touch(&pid, ctx.now);
         let o = &self.orders[&pid];
         if let Some(loc) = &o.final_redirect {
             return ConsumerOutcome::Redirect(loc.clone());
@@ -1497,22 +1871,16 @@ impl State {
             }
         }
         let v_opt = (v != "-").then_some(v);
-        let result = result_block(code, v_opt, None);
         let name = command.notification_name().unwrap_or("");
         if let Some(tx) = self.txs.get_mut(&fep_ref) {
             tx.pending = false;
-            tx.result = result.clone();
-            if let Some(t) = tx
-                .data
-                .get_mut("transaction")
-                .and_then(Value::as_object_mut)
-            {
-                t.insert("transactionDatetime".into(), json!(format_jst(ctx.now)));
-            }
-            let data = tx.data.clone();
+            tx.code = code;
+            tx.v_code = v_opt;
+            tx.at = ctx.now;
+            let tx = tx.clone();
             if success {
                 if let Some(url) = push {
-                    self.queue_webhook(&url, &result, &data, &pid, name, jobs);
+                    self.queue_webhook(&url, &tx, &fep_ref, &pid, jobs);
                 }
             }
         }
@@ -1581,6 +1949,7 @@ impl State {
         payment_id: &str,
         jobs: &mut Vec<WebhookJob>,
     ) -> Result<Value, (u16, String)> {
+        self.enforce_retention(ctx.now);
         let o = self
             .orders
             .get(payment_id)
@@ -1599,31 +1968,27 @@ impl State {
         }
         let url = o.dereg_push_url.clone().or_else(|| o.push_url.clone());
         let pay_type = o.pay_type;
+        let ident = Arc::clone(&o.ident);
         let fep_ref = format!("X{}", self.new_id());
-        let mut order = self.orders[payment_id].clone();
-        order.state = OrderState::Deregistered;
-        let data = Self::tx_data(
-            &order,
-            "deregistration",
-            &fep_ref,
-            ctx.now,
-            None,
-            &Keys::default(),
-        );
-        let result = result_block("UA-000-001", Some(tables::success_v_code(pay_type)), None);
-        self.txs.insert(
-            fep_ref.clone(),
-            Tx {
-                pending: false,
-                result: result.clone(),
-                data: data.clone(),
-            },
-        );
-        order.transactions.push(fep_ref.clone());
-        self.orders.insert(payment_id.to_owned(), order);
-        if let Some(url) = url {
-            self.queue_webhook(&url, &result, &data, payment_id, "deregistration", jobs);
+        let tx = Tx {
+            ident,
+            name: "deregistration",
+            at: ctx.now,
+            amount: None,
+            keys: None,
+            pending: false,
+            code: "UA-000-001",
+            v_code: Some(tables::success_v_code(pay_type)),
+        };
+        if let Some(o) = self.orders.get_mut(payment_id) {
+            o.state = OrderState::Deregistered;
+            o.transactions.push(fep_ref.clone());
         }
+        if let Some(url) = url {
+            self.queue_webhook(&url, &tx, &fep_ref, payment_id, jobs);
+        }
+        self.txs.insert(fep_ref.clone(), tx);
+        self.touch(payment_id, ctx.now);
         Ok(json!({"paymentId": payment_id, "fepReferenceId": fep_ref, "state": "deregistered"}))
     }
 
@@ -1634,6 +1999,7 @@ impl State {
         payment_id: &str,
         jobs: &mut Vec<WebhookJob>,
     ) -> Result<Value, (u16, String)> {
+        self.enforce_retention(ctx.now);
         let o = self
             .orders
             .get(payment_id)
@@ -1660,33 +2026,36 @@ impl State {
                 o.balance = amount;
             }
         }
-        let result = result_block("UA-000-001", Some(tables::success_v_code(pay_type)), None);
-        let mut data = Value::Null;
+        let mut done = None;
         if let Some(tx) = self.txs.get_mut(&fep_ref) {
             tx.pending = false;
-            tx.result = result.clone();
-            if let Some(t) = tx
-                .data
-                .get_mut("transaction")
-                .and_then(Value::as_object_mut)
-            {
-                t.insert("transactionDatetime".into(), json!(format_jst(ctx.now)));
-            }
-            data = tx.data.clone();
+            tx.code = "UA-000-001";
+            tx.v_code = Some(tables::success_v_code(pay_type));
+            tx.at = ctx.now;
+            done = Some(tx.clone());
         }
-        if let Some(url) = push {
-            self.queue_webhook(&url, &result, &data, payment_id, "charge", jobs);
+        if let (Some(url), Some(tx)) = (push, done) {
+            self.queue_webhook(&url, &tx, &fep_ref, payment_id, jobs);
         }
+        self.touch(payment_id, ctx.now);
         Ok(json!({"paymentId": payment_id, "fepReferenceId": fep_ref, "resultCode": "UA-000-001"}))
     }
 
+    /// Records a delivery attempt of webhook number `index` (nothing when
+    /// its record was dropped meanwhile).
     pub(crate) fn webhook_attempt(
         &mut self,
-        index: usize,
+        index: u64,
         attempt: DeliveryAttempt,
         state: Option<DeliveryState>,
     ) {
-        if let Some(w) = self.webhooks.get_mut(index) {
+        let Some(i) = index
+            .checked_sub(self.webhooks_dropped)
+            .and_then(|i| usize::try_from(i).ok())
+        else {
+            return;
+        };
+        if let Some(w) = self.webhooks.get_mut(i) {
             w.attempts.push(attempt);
             if let Some(s) = state {
                 w.state = s;
@@ -1708,26 +2077,6 @@ fn notifies(command: Command, p: PayType) -> bool {
         Command::Capture | Command::Cancel | Command::Charge => true,
         Command::Pay | Command::Subscribe | Command::GetTransactionResult => false,
     }
-}
-
-/// Puts `result` first (cosmetic; key order of the other blocks is kept).
-fn reorder(v: Value) -> Value {
-    let Value::Object(mut m) = v else { return v };
-    let mut out = Map::new();
-    for k in [
-        "result",
-        "order",
-        "transaction",
-        "control",
-        "provider",
-        "customer",
-    ] {
-        if let Some(x) = m.remove(k) {
-            out.insert(k.into(), x);
-        }
-    }
-    out.extend(m);
-    Value::Object(out)
 }
 
 /// How a consumer step ends.
@@ -1764,6 +2113,13 @@ mod tests {
         assert!(allowed(Any, "http://merchant.example:8080/hook"));
     }
 
+    fn result_block(code: &str, v: Option<&str>, message: Option<&str>) -> Value {
+        let mut out = Vec::new();
+        write_result(&mut Obj::new(&mut out), "result", code, v, message);
+        let mut v: Value = serde_json::from_slice(&out).unwrap();
+        v["result"].take()
+    }
+
     #[test]
     fn result_blocks_follow_the_result_code_table() {
         let b = result_block("UA-PRV-001", Some("1GD1"), None);
@@ -1773,11 +2129,24 @@ mod tests {
         assert_eq!(error("UA-REQ-008", None).status, 401);
         assert_eq!(error("UA-PRV-999", None).status, 503);
         assert_eq!(result_block("UA-SYS-003", None, None)["status"], "error");
+        let m = result_block("UA-REQ-001", None, Some("order.amount"));
+        assert!(m["message"].as_str().unwrap().ends_with(": order.amount"));
+        assert!(m.get("vResultCode").is_none());
+    }
+
+    #[test]
+    fn tokens_are_v4_uuids() {
+        let mut st = State::new(Vec::new(), None, Retention::default());
+        let t = st.new_token();
+        assert_eq!(t.len(), 32);
+        let u = uuid::Uuid::parse_str(&t).unwrap();
+        assert_eq!(u.get_version_num(), 4);
+        assert_ne!(t, st.new_token());
     }
 
     #[test]
     fn ids_are_unique_and_in_the_allowed_charset() {
-        let mut st = State::new(Vec::new(), None);
+        let mut st = State::new(Vec::new(), None, Retention::default());
         let mut seen = std::collections::HashSet::new();
         for _ in 0..1000 {
             let id = st.new_id();

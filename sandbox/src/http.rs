@@ -31,6 +31,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_sandbox/effects", get(effects))
         .route("/_sandbox/webhooks", get(webhooks))
         .route("/_sandbox/tables", get(tables_json))
+        .route("/_sandbox/stats", get(stats))
         .route("/_sandbox/orders/{payment_id}", get(order))
         .route("/_sandbox/orders/{payment_id}/deregister", post(deregister))
         .route("/_sandbox/orders/{payment_id}/complete", post(complete))
@@ -228,11 +229,31 @@ async fn consumer(
 }
 
 async fn effects(State(sh): State<Arc<Shared>>) -> Response {
-    Json(sh.state.lock().effects.clone()).into_response()
+    let (list, dropped) = {
+        let st = sh.state.lock();
+        (st.effects(), st.effects_dropped())
+    };
+    (
+        [("x-sandbox-effects-dropped", dropped.to_string())],
+        Json(list),
+    )
+        .into_response()
 }
 
 async fn webhooks(State(sh): State<Arc<Shared>>) -> Response {
-    Json(sh.state.lock().webhooks.clone()).into_response()
+    let (list, dropped) = {
+        let st = sh.state.lock();
+        (st.webhooks(), st.webhooks_dropped())
+    };
+    (
+        [("x-sandbox-webhooks-dropped", dropped.to_string())],
+        Json(list),
+    )
+        .into_response()
+}
+
+async fn stats(State(sh): State<Arc<Shared>>) -> Response {
+    Json(sh.state.lock().stats()).into_response()
 }
 
 async fn tables_json() -> Response {

@@ -23,6 +23,7 @@ mod config;
 mod delivery;
 mod engine;
 mod http;
+mod json;
 pub mod tables;
 mod validate;
 
@@ -36,12 +37,12 @@ use tokio::task::JoinHandle;
 
 pub use clock::{format_jst, parse_jst, Clock, ManualClock, SystemClock};
 pub use config::{
-    FaultKind, FaultRule, PushUrlPolicy, RandomFaults, SandboxConfig, WebhookRetryPolicy,
-    DEFAULT_AUTH_KEY, DEFAULT_BEARER_TOKEN, DEFAULT_CCID,
+    FaultKind, FaultRule, PushUrlPolicy, RandomFaults, Retention, SandboxConfig,
+    WebhookRetryPolicy, DEFAULT_AUTH_KEY, DEFAULT_BEARER_TOKEN, DEFAULT_CCID,
 };
 pub use engine::{
-    DeliveryAttempt, DeliveryState, Effect, Order, OrderKind, OrderState, WebhookRecord,
-    IDEMPOTENCY_TTL,
+    DeliveryAttempt, DeliveryState, Effect, Order, OrderKind, OrderState, SandboxStats,
+    WebhookRecord, IDEMPOTENCY_TTL,
 };
 
 pub(crate) struct Shared {
@@ -81,7 +82,8 @@ impl Sandbox {
             .no_proxy()
             .build()
             .map_err(|e| std::io::Error::other(format!("webhook HTTP client: {e}")))?;
-        let state = engine::State::new(cfg.faults.clone(), cfg.random_faults.clone());
+        let state =
+            engine::State::new(cfg.faults.clone(), cfg.random_faults.clone(), cfg.retention);
         let shared = Arc::new(Shared {
             root_url: format!("http://{addr}"),
             cfg,
@@ -118,17 +120,26 @@ impl Sandbox {
         &self.shared.cfg.bearer_token
     }
 
-    /// Every effect applied so far, in order.
+    /// Every effect applied so far, in order (the newest
+    /// [`Retention::max_effects`]; see [`Sandbox::stats`] for how many older
+    /// ones were dropped).
     pub fn effects(&self) -> Vec<Effect> {
-        self.shared.state.lock().effects.clone()
+        self.shared.state.lock().effects()
     }
 
-    /// Every webhook and its deliveries so far.
+    /// Every webhook and its deliveries so far (the newest
+    /// [`Retention::max_webhooks`]).
     pub fn webhooks(&self) -> Vec<WebhookRecord> {
-        self.shared.state.lock().webhooks.clone()
+        self.shared.state.lock().webhooks()
     }
 
-    /// An order by paymentId.
+    /// Counts of what the simulator holds and what it dropped (see
+    /// [`Retention`]). Same as `GET /_sandbox/stats`.
+    pub fn stats(&self) -> SandboxStats {
+        self.shared.state.lock().stats()
+    }
+
+    /// An order by paymentId (`None` if unknown or evicted, see [`Retention`]).
     pub fn order(&self, payment_id: &str) -> Option<Order> {
         self.shared.state.lock().order(payment_id)
     }
