@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -72,15 +72,30 @@ fn ident_of(cmd: Command, v: &Value) -> String {
         .to_owned()
 }
 
+/// Largest accepted request body (axum's default body limit, as before).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
 async fn command(
     State(sh): State<Arc<Shared>>,
     Path(name): Path<String>,
-    kill: Option<Extension<ConnKill>>,
-    headers: HeaderMap,
-    body: Bytes,
+    req: Request,
 ) -> Response {
     let Some(cmd) = Command::from_name(&name).filter(|c| c.as_str() == name) else {
         return (StatusCode::NOT_FOUND, "Page not found").into_response();
+    };
+    // The headers are read in place (the `HeaderMap` extractor would clone them).
+    let (parts, body) = req.into_parts();
+    let kill = parts.extensions.get::<ConnKill>().cloned().map(Extension);
+    let headers = &parts.headers;
+    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Failed to buffer the request body: {e}"),
+            )
+                .into_response()
+        }
     };
     let token_ok = headers
         .get(header::AUTHORIZATION)

@@ -51,150 +51,156 @@ const TX_KEYS: [Field; 4] = [
     f("transaction.metadata2", false, 2000, Kind::Text),
 ];
 
-fn fields(cmd: Command) -> Vec<Field> {
-    let mut v = match cmd {
-        Command::Pay | Command::Subscribe => vec![
-            f("order.payType", true, 20, Kind::Enum(PAY_TYPES)),
-            f("order.paymentId", true, 64, Kind::Id),
-            f("order.description", false, 255, Kind::Text),
-            f("order.commodityType", false, 20, Kind::Enum(COMMODITY)),
-            f("merchant.storeId", false, 255, Kind::Id),
-            f("merchant.storeName", false, 255, Kind::Text),
-            f("merchant.terminalId", false, 255, Kind::Id),
-            f("customer.buyer.buyerInfoType", false, 20, Kind::Enum(USE)),
-            f(
-                "customer.shipping.deliveryAddressType",
-                false,
-                20,
-                Kind::Enum(USE),
-            ),
-            f("control.requestMode", false, 20, Kind::Enum(MODES)),
-            f("control.successUrl", true, 1024, Kind::Url),
-            f("control.cancelUrl", false, 1024, Kind::Url),
-            f("control.errorUrl", true, 1024, Kind::Url),
-            f("control.pushUrl", false, 1024, Kind::Url),
-            f(
-                "paymentInstrument.au.loginType",
-                false,
-                20,
-                Kind::Enum(&["au_id", "linked_id"]),
-            ),
-        ],
-        Command::UpdateOrder => vec![
-            f("order.paymentId", false, 64, Kind::Id),
-            f("order.fepOrderId", false, 100, Kind::Id),
-            f("order.amount", false, 12, Kind::Digits),
-            f(
-                "order.authExtensionType",
-                false,
-                20,
-                Kind::Enum(&["extend", "not_extend"]),
-            ),
-            f("control.pushUrl", false, 1024, Kind::Url),
-        ],
-        Command::Capture => vec![
-            f("order.paymentId", false, 64, Kind::Id),
-            f("order.fepOrderId", false, 100, Kind::Id),
-            f("order.amount", false, 12, Kind::Digits),
-            f("order.description", false, 255, Kind::Text),
-            f("control.pushUrl", false, 1024, Kind::Url),
-        ],
-        Command::Cancel => vec![
-            f("order.paymentId", false, 64, Kind::Id),
-            f("order.fepOrderId", false, 100, Kind::Id),
-            f("order.amount", false, 12, Kind::Digits),
-            f("transaction.reason", false, 255, Kind::Text),
-            f("control.pushUrl", false, 1024, Kind::Url),
-            f(
-                "protocol.forceMode",
-                false,
-                20,
-                Kind::Enum(&["none", "refund"]),
-            ),
-        ],
-        Command::Charge => vec![
-            f("order.paymentId", true, 64, Kind::Id),
-            f("order.originalPaymentId", false, 64, Kind::Id),
-            f("order.originalFepOrderId", false, 100, Kind::Id),
-            f("order.authCaptureType", false, 20, Kind::Enum(AUTH_CAPTURE)),
-            f("order.amount", true, 12, Kind::Digits),
-            f("order.description", false, 255, Kind::Text),
-            f("merchant.storeId", false, 255, Kind::Id),
-            f("merchant.terminalId", false, 255, Kind::Id),
-            f("control.pushUrl", false, 1024, Kind::Url),
-            f(
-                "protocol.recoveryType",
-                false,
-                20,
-                Kind::Enum(&["recovery", "not_recovery"]),
-            ),
-            f(
-                "protocol.recoveryExpiredDatetime",
-                false,
-                14,
-                Kind::DateTime,
-            ),
-        ],
-        Command::Terminate => vec![
-            f("order.paymentId", false, 64, Kind::Id),
-            f("order.fepOrderId", false, 100, Kind::Id),
-            f("control.pushUrl", false, 1024, Kind::Url),
-        ],
-        Command::GetTransactionResult => {
-            vec![f("transaction.fepReferenceId", true, 100, Kind::Id)]
-        }
+const PAY_SUBSCRIBE_COMMON: [Field; 15] = [
+    f("order.payType", true, 20, Kind::Enum(PAY_TYPES)),
+    f("order.paymentId", true, 64, Kind::Id),
+    f("order.description", false, 255, Kind::Text),
+    f("order.commodityType", false, 20, Kind::Enum(COMMODITY)),
+    f("merchant.storeId", false, 255, Kind::Id),
+    f("merchant.storeName", false, 255, Kind::Text),
+    f("merchant.terminalId", false, 255, Kind::Id),
+    f("customer.buyer.buyerInfoType", false, 20, Kind::Enum(USE)),
+    f(
+        "customer.shipping.deliveryAddressType",
+        false,
+        20,
+        Kind::Enum(USE),
+    ),
+    f("control.requestMode", false, 20, Kind::Enum(MODES)),
+    f("control.successUrl", true, 1024, Kind::Url),
+    f("control.cancelUrl", false, 1024, Kind::Url),
+    f("control.errorUrl", true, 1024, Kind::Url),
+    f("control.pushUrl", false, 1024, Kind::Url),
+    f(
+        "paymentInstrument.au.loginType",
+        false,
+        20,
+        Kind::Enum(&["au_id", "linked_id"]),
+    ),
+];
+
+const PAY_EXTRA: [Field; 4] = [
+    f("order.amount", true, 12, Kind::Digits),
+    f("order.authCaptureType", false, 20, Kind::Enum(AUTH_CAPTURE)),
+    f("customer.buyer.userAgent", false, 2048, Kind::Text),
+    f(
+        "paymentInstrument.au.paymentAuthenticationType",
+        false,
+        20,
+        Kind::Enum(&["id_method", "app_method"]),
+    ),
+];
+
+const SUBSCRIBE_EXTRA: [Field; 3] = [
+    f("order.orderName", false, 60, Kind::Text),
+    f("customer.buyer.userAgent", false, 2048, Kind::Text),
+    f("control.deregistrationPushUrl", false, 1024, Kind::Url),
+];
+
+const UPDATE_ORDER: [Field; 5] = [
+    f("order.paymentId", false, 64, Kind::Id),
+    f("order.fepOrderId", false, 100, Kind::Id),
+    f("order.amount", false, 12, Kind::Digits),
+    f(
+        "order.authExtensionType",
+        false,
+        20,
+        Kind::Enum(&["extend", "not_extend"]),
+    ),
+    f("control.pushUrl", false, 1024, Kind::Url),
+];
+
+const CAPTURE: [Field; 5] = [
+    f("order.paymentId", false, 64, Kind::Id),
+    f("order.fepOrderId", false, 100, Kind::Id),
+    f("order.amount", false, 12, Kind::Digits),
+    f("order.description", false, 255, Kind::Text),
+    f("control.pushUrl", false, 1024, Kind::Url),
+];
+
+const CANCEL: [Field; 6] = [
+    f("order.paymentId", false, 64, Kind::Id),
+    f("order.fepOrderId", false, 100, Kind::Id),
+    f("order.amount", false, 12, Kind::Digits),
+    f("transaction.reason", false, 255, Kind::Text),
+    f("control.pushUrl", false, 1024, Kind::Url),
+    f(
+        "protocol.forceMode",
+        false,
+        20,
+        Kind::Enum(&["none", "refund"]),
+    ),
+];
+
+const CHARGE: [Field; 11] = [
+    f("order.paymentId", true, 64, Kind::Id),
+    f("order.originalPaymentId", false, 64, Kind::Id),
+    f("order.originalFepOrderId", false, 100, Kind::Id),
+    f("order.authCaptureType", false, 20, Kind::Enum(AUTH_CAPTURE)),
+    f("order.amount", true, 12, Kind::Digits),
+    f("order.description", false, 255, Kind::Text),
+    f("merchant.storeId", false, 255, Kind::Id),
+    f("merchant.terminalId", false, 255, Kind::Id),
+    f("control.pushUrl", false, 1024, Kind::Url),
+    f(
+        "protocol.recoveryType",
+        false,
+        20,
+        Kind::Enum(&["recovery", "not_recovery"]),
+    ),
+    f(
+        "protocol.recoveryExpiredDatetime",
+        false,
+        14,
+        Kind::DateTime,
+    ),
+];
+
+const TERMINATE: [Field; 3] = [
+    f("order.paymentId", false, 64, Kind::Id),
+    f("order.fepOrderId", false, 100, Kind::Id),
+    f("control.pushUrl", false, 1024, Kind::Url),
+];
+
+const GET_TRANSACTION_RESULT: [Field; 1] = [f("transaction.fepReferenceId", true, 100, Kind::Id)];
+
+/// The field list of `cmd`, in checking order (the first violation is
+/// reported): the command's own fields, then the transaction keys.
+fn fields(cmd: Command) -> impl Iterator<Item = &'static Field> {
+    let (own, extra, keys): (&'static [Field], &'static [Field], &'static [Field]) = match cmd {
+        Command::Pay => (&PAY_SUBSCRIBE_COMMON, &PAY_EXTRA, &TX_KEYS),
+        Command::Subscribe => (&PAY_SUBSCRIBE_COMMON, &SUBSCRIBE_EXTRA, &TX_KEYS),
+        Command::UpdateOrder => (&UPDATE_ORDER, &[], &TX_KEYS),
+        Command::Capture => (&CAPTURE, &[], &TX_KEYS),
+        Command::Cancel => (&CANCEL, &[], &TX_KEYS),
+        Command::Charge => (&CHARGE, &[], &TX_KEYS),
+        Command::Terminate => (&TERMINATE, &[], &TX_KEYS),
+        Command::GetTransactionResult => (&GET_TRANSACTION_RESULT, &[], &[]),
     };
-    match cmd {
-        Command::Pay => {
-            v.push(f("order.amount", true, 12, Kind::Digits));
-            v.push(f(
-                "order.authCaptureType",
-                false,
-                20,
-                Kind::Enum(AUTH_CAPTURE),
-            ));
-            v.push(f("customer.buyer.userAgent", false, 2048, Kind::Text));
-            v.push(f(
-                "paymentInstrument.au.paymentAuthenticationType",
-                false,
-                20,
-                Kind::Enum(&["id_method", "app_method"]),
-            ));
-        }
-        Command::Subscribe => {
-            v.push(f("order.orderName", false, 60, Kind::Text));
-            v.push(f("customer.buyer.userAgent", false, 2048, Kind::Text));
-            v.push(f("control.deregistrationPushUrl", false, 1024, Kind::Url));
-        }
-        _ => {}
-    }
-    if cmd != Command::GetTransactionResult {
-        v.extend(TX_KEYS);
-    }
-    v
+    own.iter().chain(extra).chain(keys)
 }
 
 /// Looks a dotted path up; `Err` names the first non-object block on the way.
 fn lookup<'a>(root: &'a Map<String, Value>, path: &str) -> Result<Option<&'a Value>, String> {
     let mut cur = root;
-    let mut parts = path.split('.').peekable();
-    let mut walked = String::new();
-    while let Some(p) = parts.next() {
-        if !walked.is_empty() {
-            walked.push('.');
-        }
-        walked.push_str(p);
+    let mut rest = path;
+    let mut walked_len = 0;
+    loop {
+        let (p, tail) = match rest.split_once('.') {
+            Some((p, tail)) => (p, Some(tail)),
+            None => (rest, None),
+        };
+        walked_len += p.len();
         let Some(v) = cur.get(p) else { return Ok(None) };
-        if parts.peek().is_none() {
-            return Ok(Some(v));
-        }
+        let Some(tail) = tail else { return Ok(Some(v)) };
         match v {
             Value::Object(m) => cur = m,
             Value::Null => return Ok(None),
-            _ => return Err(format!("{walked} must be an object")),
+            _ => return Err(format!("{} must be an object", &path[..walked_len])),
         }
+        walked_len += 1;
+        rest = tail;
     }
-    Ok(None)
 }
 
 fn is_id(s: &str) -> bool {
@@ -204,7 +210,8 @@ fn is_id(s: &str) -> bool {
 
 fn check_value(field: &Field, s: &str) -> Result<(), String> {
     let p = field.path;
-    if s.chars().count() > field.max {
+    // Byte length bounds the character count: count only when it could exceed.
+    if s.len() > field.max && s.chars().count() > field.max {
         return Err(format!("{p} exceeds {} characters", field.max));
     }
     match field.kind {
@@ -241,7 +248,7 @@ pub(crate) fn check(cmd: Command, body: &Value) -> Result<(), String> {
                     return Err(format!("{} is required", field.path));
                 }
             }
-            Some(Value::String(s)) => check_value(&field, s)?,
+            Some(Value::String(s)) => check_value(field, s)?,
             Some(_) => return Err(format!("{} must be a string", field.path)),
         }
     }
@@ -347,16 +354,33 @@ pub(crate) fn check_generated(cmd: Command, raw: &[u8]) -> Result<(), String> {
 /// A string at a dotted path (after [`check`] passed).
 pub(crate) fn str_at<'a>(body: &'a Value, path: &str) -> Option<&'a str> {
     let mut cur = body;
-    for p in path.split('.') {
+    let mut rest = path;
+    while let Some((p, tail)) = rest.split_once('.') {
         cur = cur.get(p)?;
+        rest = tail;
     }
-    cur.as_str()
+    cur.get(rest)?.as_str()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn nested_non_objects_are_named() {
+        let e = check(Command::Capture, &json!({"order": "x"})).unwrap_err();
+        assert_eq!(e, "order must be an object");
+        let e = check(
+            Command::Pay,
+            &json!({"order": {"payType": "paypay", "paymentId": "p"}, "customer": {"buyer": 1}}),
+        )
+        .unwrap_err();
+        assert_eq!(e, "customer.buyer must be an object");
+        assert_eq!(str_at(&json!({"a": {"b": {"c": "x"}}}), "a.b.c"), Some("x"));
+        assert_eq!(str_at(&json!({"a": "x"}), "a"), Some("x"));
+        assert_eq!(str_at(&json!({"a": "x"}), "a.b"), None);
+    }
 
     #[test]
     fn names_the_field() {
