@@ -2,8 +2,10 @@
 //! concurrency for a bounded time, against any base URL (the vt4g-sandbox
 //! simulator, Stoplight Prism mocking our spec, or anything speaking the API).
 //!
-//! It speaks raw HTTP with reqwest (not `vt4g::Client`), so that what is
-//! measured is the server, and the same bytes go to every server.
+//! It speaks raw HTTP/1.1 (not `vt4g::Client`), so that what is measured is
+//! the server, and the same bytes go to every server: each worker owns one
+//! keep-alive connection (hyper's client connection, no pool), like wrk,
+//! and reconnects after a transport error.
 //!
 //! ```text
 //! # serve the simulator in its own process (like Prism, which is its own process)
@@ -176,9 +178,90 @@ struct Ok2xx {
     redirect_url: Option<String>,
 }
 
+/// Time limit of one request (connecting included).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+type Body = http_body_util::Full<bytes::Bytes>;
+
+/// A worker's connection: opened on first use, dropped after an error.
+#[derive(Default)]
+struct Conn(Option<hyper::client::conn::http1::SendRequest<Body>>);
+
+impl Conn {
+    /// Sends one request on the worker's connection; (status, body).
+    async fn send(
+        &mut self,
+        sh: &Shared,
+        method: hyper::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<(hyper::StatusCode, bytes::Bytes), String> {
+        let r = tokio::time::timeout(REQUEST_TIMEOUT, self.send_inner(sh, method, path, body))
+            .await
+            .unwrap_or_else(|_| Err("timeout".to_owned()));
+        if r.is_err() {
+            self.0 = None;
+        }
+        r
+    }
+
+    async fn send_inner(
+        &mut self,
+        sh: &Shared,
+        method: hyper::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<(hyper::StatusCode, bytes::Bytes), String> {
+        use http_body_util::BodyExt;
+        if self.0.as_ref().is_none_or(|s| s.is_closed()) {
+            let stream = tokio::net::TcpStream::connect(sh.addr)
+                .await
+                .map_err(|e| format!("connect: {e}"))?;
+            let _ = stream.set_nodelay(true);
+            let (sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                    .await
+                    .map_err(|e| format!("handshake: {e}"))?;
+            tokio::spawn(conn);
+            self.0 = Some(sender);
+        }
+        let Some(sender) = self.0.as_mut() else {
+            return Err("no connection".to_owned());
+        };
+        sender.ready().await.map_err(|e| e.to_string())?;
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, &sh.host_header);
+        let body = match body {
+            Some(b) => {
+                req = req
+                    .header(hyper::header::AUTHORIZATION, &sh.auth)
+                    .header(hyper::header::CONTENT_TYPE, "application/json");
+                Body::new(bytes::Bytes::from(b))
+            }
+            None => Body::default(),
+        };
+        let req = req.body(body).map_err(|e| e.to_string())?;
+        let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("reading body: {e}"))?
+            .to_bytes();
+        Ok((status, bytes))
+    }
+}
+
 struct Shared {
-    http: reqwest::Client,
-    base: String,
+    /// The server's address (resolved once).
+    addr: std::net::SocketAddr,
+    /// `Host` header value (`host:port` of the base URL).
+    host_header: String,
+    /// Path of the base URL without a trailing `/` (`/fep/command`, or empty).
+    base_path: String,
     /// (scheme, host, port) of `base`, for the consumer step's same-origin check.
     base_origin: Option<(String, Option<String>, Option<u16>)>,
     auth: String,
@@ -190,29 +273,17 @@ struct Shared {
 }
 
 /// One API call; `Some` when the status was < 400.
-async fn api(sh: &Shared, t: &mut Tally, command: &str, body: String) -> Option<Ok2xx> {
+async fn api(
+    sh: &Shared,
+    conn: &mut Conn,
+    t: &mut Tally,
+    command: &str,
+    body: String,
+) -> Option<Ok2xx> {
     let start = Instant::now();
-    let res = sh
-        .http
-        .post(format!("{}/{command}", sh.base))
-        .header("Authorization", &sh.auth)
-        .header("Content-Type", "application/json")
-        .body(body)
-        .send()
-        .await;
-    let out = match res {
-        Ok(r) => {
-            let status = r.status();
-            match r.bytes().await {
-                Ok(b) => Some((status, b)),
-                Err(e) => {
-                    t.transport_errors += 1;
-                    t.first_error
-                        .get_or_insert_with(|| format!("{command}: reading body: {e}"));
-                    None
-                }
-            }
-        }
+    let path = format!("{}/{command}", sh.base_path);
+    let out = match conn.send(sh, hyper::Method::POST, &path, Some(body)).await {
+        Ok(r) => Some(r),
         Err(e) => {
             t.transport_errors += 1;
             t.first_error
@@ -270,6 +341,7 @@ fn capture_body(payment_id: &str) -> String {
 
 async fn worker(sh: Arc<Shared>, w: usize) -> Tally {
     let mut t = Tally::default();
+    let mut conn = Conn::default();
     loop {
         if sh.deadline.is_some_and(|d| Instant::now() >= d) {
             break;
@@ -280,21 +352,20 @@ async fn worker(sh: Arc<Shared>, w: usize) -> Tally {
         }
         // paymentIds are [A-Za-z0-9_-]: no JSON escaping needed in the bodies.
         let payment_id = format!("lg-{}-{w}-{n}", sh.run_id);
-        let Some(resp) = api(&sh, &mut t, "pay", pay_body(&payment_id)).await else {
+        let Some(resp) = api(&sh, &mut conn, &mut t, "pay", pay_body(&payment_id)).await else {
             continue;
         };
         if sh.consumer_step {
             let redirect = resp.redirect_url.as_deref();
-            if let Some(url) = redirect.filter(|u| same_origin(u, sh.base_origin.as_ref())) {
+            if let Some(path) = redirect.and_then(|u| same_origin_path(u, sh.base_origin.as_ref()))
+            {
                 t.consumer_requests += 1;
-                match sh.http.get(url).send().await {
-                    Ok(r) if r.status().is_redirection() || r.status().is_success() => {
-                        let _ = r.bytes().await;
-                    }
-                    Ok(r) => {
+                match conn.send(&sh, hyper::Method::GET, &path, None).await {
+                    Ok((status, _)) if status.is_redirection() || status.is_success() => {}
+                    Ok((status, _)) => {
                         t.http_errors += 1;
                         t.first_error
-                            .get_or_insert_with(|| format!("consumer step: HTTP {}", r.status()));
+                            .get_or_insert_with(|| format!("consumer step: HTTP {status}"));
                         continue;
                     }
                     Err(e) => {
@@ -306,7 +377,7 @@ async fn worker(sh: Arc<Shared>, w: usize) -> Tally {
                 }
             }
         }
-        if api(&sh, &mut t, "capture", capture_body(&payment_id))
+        if api(&sh, &mut conn, &mut t, "capture", capture_body(&payment_id))
             .await
             .is_some()
         {
@@ -325,12 +396,18 @@ fn origin(u: &url::Url) -> (String, Option<String>, Option<u16>) {
     )
 }
 
-/// `true` when `url` is `http://host:port/...` with the same scheme, host and
-/// port as the base URL (whose origin is parsed once).
-fn same_origin(url: &str, base: Option<&(String, Option<String>, Option<u16>)>) -> bool {
+/// The path (and query) of `url` when it has the same scheme, host and port
+/// as the base URL (whose origin is parsed once).
+fn same_origin_path(
+    url: &str,
+    base: Option<&(String, Option<String>, Option<u16>)>,
+) -> Option<String> {
     match (url::Url::parse(url), base) {
-        (Ok(u), Some(b)) => origin(&u) == *b,
-        _ => false,
+        (Ok(u), Some(b)) if origin(&u) == *b => Some(match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        }),
+        _ => None,
     }
 }
 
@@ -344,13 +421,21 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 }
 
 async fn run(a: RunArgs) -> Result<(), String> {
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(a.concurrency)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| format!("building the HTTP client: {e}"))?;
+    let base = url::Url::parse(&a.base_url).map_err(|e| format!("--base-url: {e}"))?;
+    if base.scheme() != "http" {
+        return Err("--base-url: only http:// is supported".into());
+    }
+    let host = base.host_str().ok_or("--base-url: no host")?.to_owned();
+    let port = base.port_or_known_default().unwrap_or(80);
+    let addr = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| format!("resolving {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("resolving {host}: no address"))?;
+    let host_header = match base.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.clone(),
+    };
     let run_id = format!(
         "{:x}",
         std::time::SystemTime::now()
@@ -359,9 +444,10 @@ async fn run(a: RunArgs) -> Result<(), String> {
     );
     let start = Instant::now();
     let sh = Arc::new(Shared {
-        http,
-        base: a.base_url.clone(),
-        base_origin: url::Url::parse(&a.base_url).ok().map(|u| origin(&u)),
+        addr,
+        host_header,
+        base_path: base.path().trim_end_matches('/').to_owned(),
+        base_origin: Some(origin(&base)),
         auth: format!("Bearer {}", a.token),
         consumer_step: a.consumer_step,
         run_id,
