@@ -203,6 +203,26 @@ fn lookup<'a>(root: &'a Map<String, Value>, path: &str) -> Result<Option<&'a Val
     }
 }
 
+/// The object at a dotted path, `None` when a block on the way is missing
+/// or null; `Err` names the first non-object block (as [`lookup`] does).
+fn resolve_block<'a>(
+    root: &'a Map<String, Value>,
+    path: &str,
+) -> Result<Option<&'a Map<String, Value>>, String> {
+    let mut cur = root;
+    let mut walked_len = 0;
+    for p in path.split('.') {
+        walked_len += p.len();
+        match cur.get(p) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Object(m)) => cur = m,
+            Some(_) => return Err(format!("{} must be an object", &path[..walked_len])),
+        }
+        walked_len += 1;
+    }
+    Ok(Some(cur))
+}
+
 fn is_id(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -241,8 +261,24 @@ pub(crate) fn check(cmd: Command, body: &Value) -> Result<(), String> {
     let Value::Object(root) = body else {
         return Err("the request body must be a JSON object".into());
     };
+    // Consecutive fields mostly share their parent block: resolve it once.
+    let mut parent: Option<(&str, Option<&Map<String, Value>>)> = None;
     for field in fields(cmd) {
-        match lookup(root, field.path)? {
+        let found = match field.path.rsplit_once('.') {
+            Some((prefix, leaf)) => {
+                let block = match parent {
+                    Some((p, block)) if p == prefix => block,
+                    _ => {
+                        let block = resolve_block(root, prefix)?;
+                        parent = Some((prefix, block));
+                        block
+                    }
+                };
+                block.and_then(|m| m.get(leaf))
+            }
+            None => root.get(field.path),
+        };
+        match found {
             None | Some(Value::Null) => {
                 if field.required {
                     return Err(format!("{} is required", field.path));
@@ -318,6 +354,11 @@ fn check_items(cmd: Command, root: &Map<String, Value>) -> Result<(), String> {
 }
 
 fn typed<T: serde::de::DeserializeOwned>(raw: &[u8], name: &str) -> Result<(), String> {
+    // Fast path: a plain deserialization; only a refused body is deserialized
+    // again with path tracking, for the message.
+    if serde_json::from_slice::<T>(raw).is_ok() {
+        return Ok(());
+    }
     let de = &mut serde_json::Deserializer::from_slice(raw);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(_) => Ok(()),
