@@ -2134,6 +2134,71 @@ mod tests {
         assert!(m.get("vResultCode").is_none());
     }
 
+    fn pay_body(pid: &str) -> Value {
+        json!({
+            "order": {"payType": "paypay", "paymentId": pid, "amount": "1000"},
+            "control": {
+                "requestMode": "sandbox",
+                "successUrl": "https://merchant.example/success",
+                "cancelUrl": "https://merchant.example/cancel",
+                "errorUrl": "https://merchant.example/error",
+            },
+        })
+    }
+
+    #[test]
+    fn every_index_is_bounded_by_the_order_capacity() {
+        let cap = 5;
+        let mut st = State::new(
+            Vec::new(),
+            None,
+            Retention {
+                max_orders: cap,
+                ..Retention::default()
+            },
+        );
+        let ctx = Ctx {
+            now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000),
+            root_url: "http://127.0.0.1:1",
+            push_policy: PushUrlPolicy::default(),
+        };
+        let key = vt4g::Secret::new(crate::DEFAULT_AUTH_KEY);
+        let mut jobs = Vec::new();
+        for i in 0..50 {
+            let pid = format!("u-{i}");
+            let r = st.process(&ctx, Command::Pay, &pay_body(&pid), None, &mut jobs);
+            assert_eq!(r.status, 200);
+            if i % 2 == 0 {
+                // A failed order whose paymentId is used again: the new order
+                // inherits the old transaction, and evicts it with itself.
+                if let Some(o) = st.orders.get_mut(&pid) {
+                    o.state = OrderState::Failed;
+                }
+                let r = st.process(&ctx, Command::Pay, &pay_body(&pid), None, &mut jobs);
+                assert_eq!(r.status, 200);
+                assert_eq!(st.orders[&pid].inherited_txs.len(), 1);
+            }
+            let token = st.orders[&pid].token.clone().unwrap();
+            let out = st.consumer(&ctx, crate::DEFAULT_CCID, &key, &token, None, &mut jobs);
+            assert!(matches!(out, ConsumerOutcome::Redirect(_)));
+            let body = json!({"order": {"paymentId": pid}});
+            let r = st.process(&ctx, Command::Capture, &body, None, &mut jobs);
+            assert_eq!(r.status, 200);
+            assert!(st.orders.len() <= cap);
+            assert_eq!(st.by_fep_order.len(), st.orders.len());
+            assert_eq!(st.by_token.len(), st.orders.len());
+            assert_eq!(st.lru.len(), st.orders.len());
+            let kept_txs: usize = st
+                .orders
+                .values()
+                .map(|o| o.transactions.len() + o.inherited_txs.len())
+                .sum();
+            assert_eq!(st.txs.len(), kept_txs);
+            assert!(st.txs.len() <= 3 * cap);
+        }
+        assert_eq!(st.orders_evicted, 45);
+    }
+
     #[test]
     fn tokens_are_v4_uuids() {
         let mut st = State::new(Vec::new(), None, Retention::default());
