@@ -161,7 +161,7 @@ pub struct RandomFaults {
 ///   naming it answer 404 UA-REQ-900 like any unknown order,
 ///   getTransactionResult of its fepReferenceIds answers 404 UA-REQ-900, its
 ///   consumer page answers 404, and its paymentId can be used again.
-/// * **Effect log** — the newest `max_effects` entries (default 1 000 000);
+/// * **Effect log** — the newest `max_effects` entries (default 500 000);
 ///   older ones are dropped first. `seq` keeps counting over all of them, so a
 ///   gap before the first kept `seq` shows the truncation;
 ///   `GET /_sandbox/effects` also answers the header
@@ -184,7 +184,7 @@ pub struct Retention {
     pub max_orders: usize,
     /// Orders unused for this long are evicted (default `None`: never).
     pub order_ttl: Option<Duration>,
-    /// Most effect-log entries kept (default 1 000 000).
+    /// Most effect-log entries kept (default 500 000).
     pub max_effects: usize,
     /// Most webhook records kept (default 100 000).
     pub max_webhooks: usize,
@@ -197,7 +197,7 @@ impl Default for Retention {
         Retention {
             max_orders: 100_000,
             order_ttl: None,
-            max_effects: 1_000_000,
+            max_effects: 500_000,
             max_webhooks: 100_000,
             max_idempotency_records: 100_000,
         }

@@ -218,31 +218,33 @@ pub struct Effect {
     pub at_unix_ms: u64,
 }
 
-/// An effect as the log keeps it (compact; [`Effect`] is built on reading).
+/// An effect as the log keeps it (compact; [`Effect`] is built on reading;
+/// `seq` is the position in the log counting the dropped entries).
 #[derive(Debug, Clone)]
 struct EffectRec {
-    seq: u64,
     command: Command,
-    payment_id: String,
+    payment_id: Box<str>,
     amount: Option<u64>,
-    idempotency_key: Option<String>,
+    idempotency_key: Option<Box<str>>,
     result_code: &'static str,
-    fep_reference_id: String,
-    at: SystemTime,
+    fep_reference_id: Box<str>,
+    /// Milliseconds since the Unix epoch on the simulator's clock.
+    at_unix_ms: u64,
 }
 
 impl EffectRec {
-    fn to_effect(&self) -> Effect {
+    fn to_effect(&self, seq: u64) -> Effect {
+        let at = std::time::UNIX_EPOCH + Duration::from_millis(self.at_unix_ms);
         Effect {
-            seq: self.seq,
+            seq,
             command: self.command.as_str().to_owned(),
-            payment_id: self.payment_id.clone(),
+            payment_id: self.payment_id.clone().into(),
             amount: self.amount.map(|a| a.to_string()),
-            idempotency_key: self.idempotency_key.clone(),
+            idempotency_key: self.idempotency_key.clone().map(Into::into),
             result_code: self.result_code.to_owned(),
-            fep_reference_id: self.fep_reference_id.clone(),
-            at: format_jst(self.at),
-            at_unix_ms: unix_millis(self.at),
+            fep_reference_id: self.fep_reference_id.clone().into(),
+            at: format_jst(at),
+            at_unix_ms: self.at_unix_ms,
         }
     }
 }
@@ -463,7 +465,6 @@ pub(crate) struct State {
     idem_seq: u64,
     effects: VecDeque<EffectRec>,
     effects_dropped: u64,
-    effect_seq: u64,
     webhooks: VecDeque<WebhookRecord>,
     webhooks_dropped: u64,
     retention: Retention,
@@ -631,7 +632,6 @@ impl State {
             idem_seq: 0,
             effects: VecDeque::new(),
             effects_dropped: 0,
-            effect_seq: 0,
             webhooks: VecDeque::new(),
             webhooks_dropped: 0,
             retention: retention.normalized(),
@@ -789,7 +789,12 @@ impl State {
 
     /// The effect log (the kept entries, oldest first).
     pub(crate) fn effects(&self) -> Vec<Effect> {
-        self.effects.iter().map(EffectRec::to_effect).collect()
+        let first = self.effects_dropped + 1;
+        self.effects
+            .iter()
+            .zip(first..)
+            .map(|(e, seq)| e.to_effect(seq))
+            .collect()
     }
 
     /// How many of the oldest effects were dropped.
@@ -974,16 +979,14 @@ impl State {
         code: &'static str,
         fep_ref: &str,
     ) {
-        self.effect_seq += 1;
         self.effects.push_back(EffectRec {
-            seq: self.effect_seq,
             command,
-            payment_id: payment_id.to_owned(),
+            payment_id: payment_id.into(),
             amount,
-            idempotency_key: idem.map(|k| k.key.clone()),
+            idempotency_key: idem.map(|k| k.key.as_str().into()),
             result_code: code,
-            fep_reference_id: fep_ref.to_owned(),
-            at: ctx.now,
+            fep_reference_id: fep_ref.into(),
+            at_unix_ms: unix_millis(ctx.now),
         });
         while self.effects.len() > self.retention.max_effects {
             self.effects.pop_front();

@@ -288,7 +288,7 @@ async fn webhook_records_are_bounded() {
 async fn the_default_keeps_everything_a_test_makes() {
     let d = Retention::default();
     assert!(d.max_orders >= 100_000 && d.order_ttl.is_none());
-    assert!(d.max_effects >= 1_000_000 && d.max_idempotency_records >= 100_000);
+    assert!(d.max_effects >= 500_000 && d.max_idempotency_records >= 100_000);
     let api = start(SandboxConfig::default()).await;
     ready(&api, "default-1").await;
     let s = stats(&api).await;
