@@ -24,17 +24,39 @@ enum Kind {
 
 struct Field {
     path: &'static str,
+    /// Byte index of the last `.` of `path` (every field path has one).
+    last_dot: usize,
     required: bool,
     max: usize,
     kind: Kind,
 }
 
 const fn f(path: &'static str, required: bool, max: usize, kind: Kind) -> Field {
+    let b = path.as_bytes();
+    let mut i = b.len();
+    while i > 0 && b[i - 1] != b'.' {
+        i -= 1;
+    }
+    assert!(i > 0, "a field path is block.field");
     Field {
         path,
+        last_dot: i - 1,
         required,
         max,
         kind,
+    }
+}
+
+impl Field {
+    /// (`block.path`, `field`) without searching.
+    fn split(&self) -> (&'static str, &'static str) {
+        match (
+            self.path.get(..self.last_dot),
+            self.path.get(self.last_dot + 1..),
+        ) {
+            (Some(block), Some(leaf)) => (block, leaf),
+            _ => ("", self.path),
+        }
     }
 }
 
@@ -264,20 +286,16 @@ pub(crate) fn check(cmd: Command, body: &Value) -> Result<(), String> {
     // Consecutive fields mostly share their parent block: resolve it once.
     let mut parent: Option<(&str, Option<&Map<String, Value>>)> = None;
     for field in fields(cmd) {
-        let found = match field.path.rsplit_once('.') {
-            Some((prefix, leaf)) => {
-                let block = match parent {
-                    Some((p, block)) if p == prefix => block,
-                    _ => {
-                        let block = resolve_block(root, prefix)?;
-                        parent = Some((prefix, block));
-                        block
-                    }
-                };
-                block.and_then(|m| m.get(leaf))
+        let (prefix, leaf) = field.split();
+        let block = match parent {
+            Some((p, block)) if p == prefix => block,
+            _ => {
+                let block = resolve_block(root, prefix)?;
+                parent = Some((prefix, block));
+                block
             }
-            None => root.get(field.path),
         };
+        let found = block.and_then(|m| m.get(leaf));
         match found {
             None | Some(Value::Null) => {
                 if field.required {
