@@ -130,7 +130,7 @@ pub struct Order {
     #[serde(skip)]
     pub(crate) token: Option<String>,
     #[serde(skip)]
-    pub(crate) final_redirect: Option<String>,
+    pub(crate) final_redirect: Option<FinalRedirect>,
     /// What the order's transactions repeat in their data (shared with them).
     #[serde(skip)]
     pub(crate) ident: Arc<TxIdent>,
@@ -144,6 +144,71 @@ pub struct Order {
     /// When it was last used, on the simulator's clock.
     #[serde(skip)]
     pub(crate) touched_at: SystemTime,
+}
+
+/// How a finished consumer step redirected: enough to make the identical
+/// Location again when the page is opened again (browsers replay redirects),
+/// without keeping the ~0.5 KB signed URL per order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FinalRedirect {
+    code: &'static str,
+    /// Rotation of the parameter order (drawn once).
+    rot: u8,
+}
+
+/// The 302 Location of a finished consumer step of `o`: the target URL for
+/// `code` with the signed redirect query.
+fn redirect_location(
+    o: &Order,
+    ccid: &str,
+    key: &vt4g::Secret,
+    f: FinalRedirect,
+) -> Result<String, String> {
+    let code = f.code;
+    let command = if o.kind == OrderKind::Single {
+        Command::Pay
+    } else {
+        Command::Subscribe
+    };
+    let target_url = if code == "UA-000-001" {
+        &o.success_url
+    } else if code == "UA-CST-002" || (code == "UA-CST-001" && o.pay_type == PayType::Merpay) {
+        o.cancel_url.as_ref().unwrap_or(&o.error_url)
+    } else {
+        &o.error_url
+    };
+    let rc = ResultCode::from_code(code);
+    let (status, action) = (rc.status(), rc.action_code());
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("status", status.as_ref().map_or("", |s| s.as_str())),
+        ("actionCode", action.as_ref().map_or("", |a| a.as_str())),
+        ("resultCode", code),
+        ("command", command.notification_name().unwrap_or("")),
+        ("paymentId", &o.payment_id),
+        ("fepOrderId", &o.fep_order_id),
+        (
+            "fepReferenceId",
+            o.transactions.first().map_or("", String::as_str),
+        ),
+    ];
+    if let Some(k) = &o.keys.mrk1 {
+        pairs.push(("merchantRequestKey1", k));
+    }
+    if let Some(k) = &o.keys.mrk2 {
+        pairs.push(("merchantRequestKey2", k));
+    }
+    // A deliberately unnatural order with repeats, rotated per request, so
+    // verifiers must follow authParams.
+    let mut order: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+    let len = order.len();
+    order.rotate_left(usize::from(f.rot) % len);
+    order.reverse();
+    order.push("fepReferenceId");
+    order.push("status");
+    let query = vt4g::redirect::sign_redirect(ccid, key, &pairs, &order)
+        .map_err(|e| format!("cannot sign the redirect: {e}"))?;
+    let sep = if target_url.contains('?') { '&' } else { '?' };
+    Ok(format!("{target_url}{sep}{query}"))
 }
 
 /// The identity of an order as its transactions' data repeats it.
@@ -1779,8 +1844,11 @@ impl State {
         };
         self.touch(&pid, ctx.now);
         let o = &self.orders[&pid];
-        if let Some(loc) = &o.final_redirect {
-            return ConsumerOutcome::Redirect(loc.clone());
+        if let Some(f) = o.final_redirect {
+            return match redirect_location(o, ccid, key, f) {
+                Ok(loc) => ConsumerOutcome::Redirect(loc),
+                Err(e) => ConsumerOutcome::Page(500, e),
+            };
         }
         if o.state != OrderState::AwaitingConsumer {
             return ConsumerOutcome::Page(409, "This payment is already finished.".into());
@@ -1853,14 +1921,7 @@ impl State {
         let auth_with_capture = o.auth_with_capture;
         let amount = o.amount;
         let push = o.push_url.clone();
-        let target_url = if success {
-            o.success_url.clone()
-        } else if code == "UA-CST-002" || (code == "UA-CST-001" && pay_type == PayType::Merpay) {
-            o.cancel_url.clone().unwrap_or_else(|| o.error_url.clone())
-        } else {
-            o.error_url.clone()
-        };
-        let (fep_order_id, keys) = (o.fep_order_id.clone(), o.keys.clone());
+        let n_keys = usize::from(o.keys.mrk1.is_some()) + usize::from(o.keys.mrk2.is_some());
         if let Some(o) = self.orders.get_mut(&pid) {
             o.state = match (success, command, auth_with_capture) {
                 (false, _, _) => OrderState::Failed,
@@ -1874,7 +1935,6 @@ impl State {
             }
         }
         let v_opt = (v != "-").then_some(v);
-        let name = command.notification_name().unwrap_or("");
         if let Some(tx) = self.txs.get_mut(&fep_ref) {
             tx.pending = false;
             tx.code = code;
@@ -1894,53 +1954,19 @@ impl State {
                     .into(),
             );
         }
-        let status = ResultCode::from_code(code);
-        let mut params: Vec<(&str, String)> = vec![
-            (
-                "status",
-                status
-                    .status()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-            ),
-            (
-                "actionCode",
-                status
-                    .action_code()
-                    .map(|a| a.as_str().to_owned())
-                    .unwrap_or_default(),
-            ),
-            ("resultCode", code.to_owned()),
-            ("command", name.to_owned()),
-            ("paymentId", pid.clone()),
-            ("fepOrderId", fep_order_id),
-            ("fepReferenceId", fep_ref),
-        ];
-        if let Some(k) = &keys.mrk1 {
-            params.push(("merchantRequestKey1", k.clone()));
-        }
-        if let Some(k) = &keys.mrk2 {
-            params.push(("merchantRequestKey2", k.clone()));
-        }
-        // A deliberately unnatural order with repeats, rotated per request, so
-        // verifiers must follow authParams.
-        let mut order: Vec<&str> = params.iter().map(|(n, _)| *n).collect();
-        let rot = (self.next_rand() % order.len() as u64) as usize;
-        order.rotate_left(rot);
-        order.reverse();
-        order.push("fepReferenceId");
-        order.push("status");
-        let pairs: Vec<(&str, &str)> = params.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        let query = match vt4g::redirect::sign_redirect(ccid, key, &pairs, &order) {
-            Ok(q) => q,
-            Err(e) => return ConsumerOutcome::Page(500, format!("cannot sign the redirect: {e}")),
+        // The rotation is drawn as before (one draw, modulo the number of
+        // parameters), so seeded sequences do not change.
+        let n_params = 7 + n_keys;
+        let rot = (self.next_rand() % n_params as u64) as u8;
+        let f = FinalRedirect { code, rot };
+        let Some(o) = self.orders.get_mut(&pid) else {
+            return ConsumerOutcome::Page(404, "Unknown or expired payment page.".into());
         };
-        let sep = if target_url.contains('?') { '&' } else { '?' };
-        let location = format!("{target_url}{sep}{query}");
-        if let Some(o) = self.orders.get_mut(&pid) {
-            o.final_redirect = Some(location.clone());
+        o.final_redirect = Some(f);
+        match redirect_location(o, ccid, key, f) {
+            Ok(loc) => ConsumerOutcome::Redirect(loc),
+            Err(e) => ConsumerOutcome::Page(500, e),
         }
-        ConsumerOutcome::Redirect(location)
     }
 
     // ---------------- admin actions ----------------
