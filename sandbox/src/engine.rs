@@ -825,10 +825,12 @@ impl State {
         }
         if let Some(ttl) = self.retention.order_ttl {
             while let Some((_, pid)) = self.lru.first_key_value() {
-                let idle = self.orders.get(pid).map_or(Duration::MAX, |o| {
-                    now.duration_since(o.touched_at).unwrap_or_default()
-                });
-                if idle < ttl {
+                let Some(o) = self.orders.get(pid) else {
+                    // Not an order any more (cannot happen): drop the entry.
+                    self.lru.pop_first();
+                    continue;
+                };
+                if now.duration_since(o.touched_at).unwrap_or_default() < ttl {
                     break;
                 }
                 let pid = pid.clone();
