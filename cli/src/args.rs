@@ -277,6 +277,11 @@ With --fault-rate P > 0, each API request gets an injected fault (500 UA-SYS-003
 connection dropped) with probability P. Without --seed a random seed is chosen and printed to
 stderr, so a run can be replayed.
 
+Memory is bounded: at most --max-orders orders (least recently used forgotten first; a
+forgotten order answers 404 UA-REQ-900), optionally none idle longer than --order-ttl seconds,
+and the newest --max-effects effect-log entries. GET /_sandbox/stats shows what is kept and
+dropped. --unbounded keeps everything (for short runs only).
+
 Example:
   VT_TOKEN=t VT_MERCHANT_CCID=c VT_MERCHANT_KEY=k vt4g sandbox serve --addr 127.0.0.1:0 --fault-rate 0.1 --seed 7";
 
@@ -298,6 +303,25 @@ pub struct SandboxServeArgs {
     /// How the simulator signs webhooks.
     #[arg(long, value_enum, default_value_t = SchemeArg::Literal)]
     pub scheme: SchemeArg,
+
+    /// Most orders kept; over it the least recently used order is forgotten
+    /// (commands naming it then answer 404 UA-REQ-900).
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_orders: u64,
+
+    /// Forget orders unused for this many seconds (default: never).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub order_ttl: Option<u64>,
+
+    /// Most effect-log entries kept (`GET /_sandbox/effects`); older ones are dropped
+    /// first and counted in the `X-Sandbox-Effects-Dropped` header.
+    #[arg(long, value_name = "N", default_value_t = 500_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_effects: u64,
+
+    /// Keep every order, effect, webhook record and idempotency record for the process's
+    /// life (memory grows with every order; overrides the three flags above).
+    #[arg(long)]
+    pub unbounded: bool,
 }
 
 const CALL_AFTER_HELP: &str = "\

@@ -501,3 +501,37 @@ fn call_retries_under_faults_and_never_applies_twice() {
     let (code, _, _) = server.terminate();
     assert_eq!(code, Some(0));
 }
+
+#[test]
+fn serve_bounds_the_orders_it_keeps() {
+    let server = Server::start(&["--max-orders", "2"]);
+    for id in ["cli_keep_1", "cli_keep_2", "cli_keep_3"] {
+        let r = call(&server, &["pay"], &pay_body(id, "1000"));
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    let stats: Value =
+        serde_json::from_str(&http_get(&format!("{}/_sandbox/stats", server.root))).unwrap();
+    assert_eq!(stats["orders"], 2, "{stats}");
+    assert_eq!(stats["ordersEvicted"], 1, "{stats}");
+    // The least recently used order is forgotten: a follow-up answers as for an unknown order.
+    let cancel = json!({"order": {"paymentId": "cli_keep_1"}});
+    let gone = call(&server, &["cancel", "--pay-type", "paypay"], &cancel);
+    assert_eq!(gone.code, 1, "{gone:?}");
+    assert_eq!(gone.json()["result"]["resultCode"], "UA-REQ-900");
+    // The newest is still there.
+    let cancel = json!({"order": {"paymentId": "cli_keep_3"}});
+    let kept = call(&server, &["cancel", "--pay-type", "paypay"], &cancel);
+    assert_ne!(
+        kept.json()["result"]["resultCode"],
+        "UA-REQ-900",
+        "{kept:?}"
+    );
+    let (code, _, err) = server.terminate();
+    assert_eq!(code, Some(0), "stderr: {err}");
+}
+
+#[test]
+fn serve_rejects_a_zero_bound() {
+    let r = common::run_args(&["sandbox", "serve", "--max-orders", "0"]);
+    assert_eq!(r.code, 2, "{r:?}");
+}

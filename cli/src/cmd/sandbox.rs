@@ -5,7 +5,8 @@ use std::io::Write;
 use vt4g::webhook::WebhookScheme;
 use vt4g::Secret;
 use vt4g_sandbox::{
-    RandomFaults, Sandbox, SandboxConfig, DEFAULT_AUTH_KEY, DEFAULT_BEARER_TOKEN, DEFAULT_CCID,
+    RandomFaults, Retention, Sandbox, SandboxConfig, DEFAULT_AUTH_KEY, DEFAULT_BEARER_TOKEN,
+    DEFAULT_CCID,
 };
 
 use crate::args::SandboxServeArgs;
@@ -54,7 +55,8 @@ pub fn serve(a: SandboxServeArgs, creds: &Credentials) -> Result<Outcome, Failur
         .addr(a.addr)
         .bearer_token(token)
         .merchant(ccid, key)
-        .webhook_scheme(scheme);
+        .webhook_scheme(scheme)
+        .retention(retention(&a));
     if a.fault_rate > 0.0 {
         let seed = a
             .seed
@@ -94,6 +96,20 @@ pub fn serve(a: SandboxServeArgs, creds: &Credentials) -> Result<Outcome, Failur
         sandbox.shutdown().await;
         Ok(Outcome::bare(Exit::Ok))
     })
+}
+
+/// The retention bounds the flags ask for.
+fn retention(a: &SandboxServeArgs) -> Retention {
+    if a.unbounded {
+        return Retention::unbounded();
+    }
+    let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    Retention {
+        max_orders: clamp(a.max_orders),
+        order_ttl: a.order_ttl.map(std::time::Duration::from_secs),
+        max_effects: clamp(a.max_effects),
+        ..Retention::default()
+    }
 }
 
 /// SIGINT and SIGTERM, registered at construction.
