@@ -9,6 +9,11 @@ use std::fmt;
 /// message or a panic by accident. Comparison of secrets is not offered: compare
 /// MACs in constant time instead.
 ///
+/// The bytes are overwritten with zeros when the `Secret` is dropped
+/// (`zeroize`). Copies made where the value is used — the `Authorization`
+/// header value the client builds per request, an HMAC key schedule — are
+/// not under this type's control and are not wiped.
+///
 /// ```
 /// use vt4g::Secret;
 /// let token = Secret::new("222fd022-dc1d-4736-eab4-c5d9c507a284");
@@ -33,6 +38,12 @@ impl Secret {
     /// `true` when the secret is the empty string (a configuration mistake).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
