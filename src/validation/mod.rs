@@ -454,6 +454,34 @@ impl<'a> PathStack<'a> {
     }
 }
 
+/// Something that renders as the JSON path of a finding (only when one is reported).
+trait RenderPath {
+    fn render(&self) -> String;
+}
+
+impl RenderPath for PathStack<'_> {
+    fn render(&self) -> String {
+        PathStack::render(self)
+    }
+}
+
+/// A path stack plus one more key, not pushed (the typed walk's string fields).
+struct WithLeaf<'p, 'a> {
+    stack: &'p PathStack<'a>,
+    leaf: &'static str,
+}
+
+impl RenderPath for WithLeaf<'_, '_> {
+    fn render(&self) -> String {
+        let mut out = self.stack.render();
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(self.leaf);
+        out
+    }
+}
+
 // ------------------------------------------------------------------ the validator
 
 struct Ctx<'o> {
@@ -850,7 +878,7 @@ impl Ctx<'_> {
     fn field_present(
         &mut self,
         field: &'static FieldSpec,
-        path: &PathStack<'_>,
+        path: &impl RenderPath,
         parent_unsupported: bool,
     ) -> bool {
         if let Some(p) = self.provider {
@@ -868,7 +896,12 @@ impl Ctx<'_> {
 
     #[cold]
     #[inline(never)]
-    fn unsupported_finding(&mut self, field: &'static FieldSpec, p: PayType, path: &PathStack<'_>) {
+    fn unsupported_finding(
+        &mut self,
+        field: &'static FieldSpec,
+        p: PayType,
+        path: &impl RenderPath,
+    ) {
         let pth = path.render();
         self.push_at(
             pth.clone(),
@@ -948,7 +981,7 @@ impl Ctx<'_> {
     /// applicable rule. The conditions are tested inline; findings are built in cold
     /// functions (nothing is formatted or allocated when the value passes).
     #[inline]
-    fn check_string(&mut self, field: &'static FieldSpec, s: &str, path: &PathStack<'_>) {
+    fn check_string(&mut self, field: &'static FieldSpec, s: &str, path: &impl RenderPath) {
         // Spec maxLength (characters); fast path: bytes ≤ limit ⇒ characters ≤ limit.
         if let Some(max) = field.max_length {
             if s.len() > max as usize {
@@ -959,14 +992,19 @@ impl Ctx<'_> {
             self.enum_finding(field, s, path);
         }
         let mut scan: Option<text::SjisScan> = None;
-        for rule in field.rules {
+        // The applicable rules, in table order: the `all_providers` ones (provider
+        // `None`) and the current provider's.
+        let mut mask = field.rule_masks[self.provider.map_or(5, |p| p as usize)];
+        while mask != 0 {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let Some(rule) = field.rules.get(k) else {
+                break;
+            };
             let provider = if rule.all_providers {
                 None
             } else {
-                match self.provider {
-                    Some(p) if rule.providers.contains(p) => Some(p),
-                    _ => continue,
-                }
+                self.provider
             };
             if may_violate(rule, provider, s) {
                 self.apply(field, rule, provider, s, path, &mut scan);
@@ -976,7 +1014,7 @@ impl Ctx<'_> {
 
     #[cold]
     #[inline(never)]
-    fn max_length_finding(&mut self, max: usize, s: &str, path: &PathStack<'_>) {
+    fn max_length_finding(&mut self, max: usize, s: &str, path: &impl RenderPath) {
         let n = text::char_count(s);
         if n > max {
             let pth = path.render();
@@ -998,7 +1036,7 @@ impl Ctx<'_> {
 
     #[cold]
     #[inline(never)]
-    fn enum_finding(&mut self, field: &'static FieldSpec, s: &str, path: &PathStack<'_>) {
+    fn enum_finding(&mut self, field: &'static FieldSpec, s: &str, path: &impl RenderPath) {
         let pth = path.render();
         let shown: String = if s.len() <= 40 {
             s.to_string()
@@ -1030,7 +1068,7 @@ impl Ctx<'_> {
         rule: &'static ProviderRule,
         provider: Option<PayType>,
         s: &str,
-        path: &PathStack<'_>,
+        path: &impl RenderPath,
         scan_cache: &mut Option<text::SjisScan>,
     ) {
         let strict = self.opts.strict;

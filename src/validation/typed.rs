@@ -11,7 +11,7 @@ use vt4g_generated::types::{
 use vt4g_generated::rules::{command_spec, FieldSpec};
 use vt4g_generated::validate_typed::{self, RequestVisitor};
 
-use super::{Ctx, Got, PathStack, Seg, ValidationOptions, ValidationReport, MAX_DEPTH};
+use super::{Ctx, Got, PathStack, Seg, ValidationOptions, ValidationReport, WithLeaf, MAX_DEPTH};
 use crate::{Command, PayType};
 
 /// A typed request of one command that can be validated before it is sent.
@@ -103,12 +103,16 @@ impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
     fn string(&mut self, field: u16, value: &'r str) {
         let f = self.field(field);
         let parent = self.parent_unsupported();
-        if !self.path.push(Seg::Key(f.name)) {
-            return;
-        }
-        self.ctx.field_present(f, &self.path, parent);
-        self.ctx.check_string(f, value, &self.path);
-        self.path.pop();
+        // The key is not pushed: it is appended only when a finding renders the path.
+        // (The Value walk skips fields deeper than MAX_DEPTH; typed requests are
+        // never that deep.)
+        debug_assert!(self.path.len < MAX_DEPTH, "typed requests are shallow");
+        let at = WithLeaf {
+            stack: &self.path,
+            leaf: f.name,
+        };
+        self.ctx.field_present(f, &at, parent);
+        self.ctx.check_string(f, value, &at);
         if let Some(slot) = self.seen.get_mut(usize::from(field)) {
             *slot = Got::Str(value);
         }
