@@ -4,6 +4,10 @@
 //! [`validate`] walks a request body (`serde_json::Value`) against the generated tables
 //! of `vt4g_generated::rules` (compiled from `openapi/unified-api-1.1.3.yaml` and
 //! `openapi/provider-rules.yaml`) and reports **all** findings at once.
+//! [`ValidateRequest::validate`] does the same on the typed requests
+//! (`vt4g::generated::types::PayRequest`, …) through generated walkers, with the same
+//! check functions and exactly the same report (see [`ValidateRequest`]); it is the
+//! faster path when the request is already typed.
 //!
 //! ```
 //! use vt4g::validation::{validate, ValidationOptions};
