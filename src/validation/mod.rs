@@ -992,7 +992,7 @@ impl Ctx<'_> {
                 self.max_length_finding(max as usize, s, path);
             }
         }
-        if !field.enum_values.is_empty() && !field.enum_values.contains(&s) {
+        if !field.enum_values.is_empty() && !field.enum_values.iter().any(|v| short_eq(v, s)) {
             self.enum_finding(field, s, path);
         }
         let mut scan: Option<text::SjisScan> = None;
@@ -1642,6 +1642,13 @@ impl Ctx<'_> {
             );
         }
     }
+}
+
+/// String equality without a `memcmp` call for the short strings of enum values.
+#[inline]
+fn short_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// A cheap pre-test of [`Ctx::apply`]: `false` only when `rule` certainly finds nothing
