@@ -779,13 +779,28 @@ impl Ctx<'_> {
             if is_present {
                 continue;
             }
-            self.absent_field(field, path);
+            self.absent_field(i, path);
         }
     }
 
-    /// Reports an absent field of the current object (`path`): spec-required,
+    /// Reports an absent field (`index`) of the current object (`path`): spec-required,
     /// provider-required, must-equal defaults.
-    fn absent_field(&mut self, field: &'static FieldSpec, path: &mut PathStack<'_>) {
+    #[inline]
+    fn absent_field(&mut self, index: u16, path: &mut PathStack<'_>) {
+        let slot = self.provider.map_or(5, |p| p as usize);
+        // The common case, inline: an optional field without a rule about its absence.
+        if let Some(fast) = self.fast.get(usize::from(index)) {
+            if fast[slot].absent_silent {
+                return;
+            }
+        }
+        let field = &self.spec.fields[usize::from(index)];
+        self.absent_field_rules(field, path);
+    }
+
+    /// Every check of [`Ctx::absent_field`], one by one.
+    #[inline(never)]
+    fn absent_field_rules(&mut self, field: &'static FieldSpec, path: &mut PathStack<'_>) {
         {
             if field.required {
                 if !path.push(Seg::Key(field.name)) {
@@ -991,6 +1006,31 @@ impl Ctx<'_> {
     #[inline]
     fn check_string(&mut self, index: u16, s: &str, path: &impl RenderPath) {
         let field = &self.spec.fields[usize::from(index)];
+        let slot = self.provider.map_or(5, |p| p as usize);
+        // The common case, inline: a value within every length limit (the spec's
+        // `maxLength` is in the summary), of an allowed enum value, that no applicable
+        // rule can object to (see [`FastAccept`]).
+        if let Some(fast) = self.fast.get(usize::from(index)) {
+            if fast[slot].accepts(s)
+                && (field.enum_values.is_empty()
+                    || field.enum_values.iter().any(|v| short_eq(v, s)))
+            {
+                return;
+            }
+        }
+        self.check_string_rules(field, slot, s, path);
+    }
+
+    /// Every check of [`Ctx::check_string`], one by one (values the fast accept does
+    /// not cover).
+    #[inline(never)]
+    fn check_string_rules(
+        &mut self,
+        field: &'static FieldSpec,
+        slot: usize,
+        s: &str,
+        path: &impl RenderPath,
+    ) {
         // Spec maxLength (characters); fast path: bytes ≤ limit ⇒ characters ≤ limit.
         if let Some(max) = field.max_length {
             if s.len() > max as usize {
@@ -1000,18 +1040,10 @@ impl Ctx<'_> {
         if !field.enum_values.is_empty() && !field.enum_values.iter().any(|v| short_eq(v, s)) {
             self.enum_finding(field, s, path);
         }
-        let slot = self.provider.map_or(5, |p| p as usize);
-        // The common case: a value no applicable rule can object to, recognised from
-        // its length and one pass of byte classes (see [`FastAccept`]).
-        if let Some(fast) = self.fast.get(usize::from(index)).map(|f| f[slot]) {
-            if fast.accepts(s) {
-                return;
-            }
-        }
         let mut scan: Option<text::SjisScan> = None;
         // The applicable rules, in table order: the `all_providers` ones (provider
         // `None`) and the current provider's.
-        let mut mask = field.rule_masks[slot];
+        let mut mask = field.rule_masks.get(slot).copied().unwrap_or(0);
         while mask != 0 {
             let k = mask.trailing_zeros() as usize;
             mask &= mask - 1;
@@ -1675,12 +1707,17 @@ struct FastAccept {
     /// `false` when an applicable rule is not summarised (double-byte, numeric range,
     /// must-equal): the rules are always applied one by one.
     usable: bool,
-    /// At most this many bytes (digit, byte and character limits: bytes ≥ characters).
+    /// At most this many bytes (spec `maxLength`, digit, byte and character limits:
+    /// bytes ≥ characters).
     max_len: usize,
     /// At least this many bytes (with [`ASCII_BIT`] required: characters = bytes).
     min_len: usize,
     /// The [`CHARSET_BYTES`] bits every byte must have (charsets, [`ASCII_BIT`]).
     classes: u8,
+    /// The field's absence is never reported for this provider slot (not required,
+    /// no provider-required or must-equal-with-default rule): what
+    /// [`Ctx::absent_field_rules`] tests, summarised.
+    absent_silent: bool,
 }
 
 impl FastAccept {
@@ -1689,11 +1726,17 @@ impl FastAccept {
         max_len: usize::MAX,
         min_len: 0,
         classes: 0,
+        absent_silent: true,
     };
 
-    /// The summary of the rules of `field` selected by `mask`.
+    /// The summary of the spec `maxLength` of `field` and of its rules selected by
+    /// `mask`.
     fn of(field: &FieldSpec, mask: u32) -> FastAccept {
         let mut fa = FastAccept::ALL;
+        if let Some(max) = field.max_length {
+            // Characters ≤ bytes.
+            fa.max_len = max as usize;
+        }
         for (k, rule) in field.rules.iter().enumerate() {
             if k >= 32 || mask & (1 << k) == 0 {
                 continue;
@@ -1747,8 +1790,35 @@ fn fast_accept_table(spec: &'static CommandSpec) -> &'static [[FastAccept; 6]] {
     cell.get_or_init(|| {
         spec.fields
             .iter()
-            .map(|f| std::array::from_fn(|slot| FastAccept::of(f, f.rule_masks[slot])))
+            .map(|f| {
+                std::array::from_fn(|slot| FastAccept {
+                    absent_silent: absent_silent(f, PayType::ALL.get(slot).copied()),
+                    ..FastAccept::of(f, f.rule_masks[slot])
+                })
+            })
             .collect()
+    })
+}
+
+/// Whether [`Ctx::absent_field_rules`] reports nothing for an absent `field` whatever
+/// the path (the same conditions, without the findings).
+fn absent_silent(field: &FieldSpec, provider: Option<PayType>) -> bool {
+    if field.required {
+        return false;
+    }
+    let Some(provider) = provider else {
+        return true;
+    };
+    !field.rules.iter().any(|rule| {
+        rule.providers.contains(provider)
+            && match rule.check {
+                Check::Required => true,
+                Check::MustEqual {
+                    value,
+                    absent_as: Some(default),
+                } => default != value,
+                _ => false,
+            }
     })
 }
 
@@ -2159,6 +2229,29 @@ mod tests {
                             );
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// `absent_silent` is exact: an absent field it marks silent gets no finding from
+    /// the full absent-field checks (every command, field and provider slot).
+    #[test]
+    fn absent_silent_matches_the_absent_checks() {
+        let opts = ValidationOptions::new(RequestMode::Live);
+        for spec in vt4g_generated::rules::COMMANDS.iter() {
+            let table = fast_accept_table(spec);
+            for (field, fast) in spec.fields.iter().zip(table) {
+                for (slot, fa) in fast.iter().enumerate() {
+                    let mut ctx = Ctx::new(spec, &opts);
+                    ctx.provider = PayType::ALL.get(slot).copied();
+                    ctx.absent_field_rules(field, &mut PathStack::new());
+                    assert_eq!(
+                        fa.absent_silent,
+                        ctx.out.is_empty(),
+                        "{} slot {slot}",
+                        field.path
+                    );
                 }
             }
         }

@@ -163,8 +163,7 @@ impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
     }
 
     fn absent(&mut self, field: u16) {
-        let f = self.field(field);
-        self.ctx.absent_field(f, &mut self.path);
+        self.ctx.absent_field(field, &mut self.path);
     }
 }
 
