@@ -4,6 +4,10 @@
 //! [`validate`] walks a request body (`serde_json::Value`) against the generated tables
 //! of `vt4g_generated::rules` (compiled from `openapi/unified-api-1.1.3.yaml` and
 //! `openapi/provider-rules.yaml`) and reports **all** findings at once.
+//! [`ValidateRequest::validate`] does the same on the typed requests
+//! (`vt4g::generated::types::PayRequest`, …) through generated walkers, with the same
+//! check functions and exactly the same report (see [`ValidateRequest`]); it is the
+//! faster path when the request is already typed.
 //!
 //! ```
 //! use vt4g::validation::{validate, ValidationOptions};
@@ -75,6 +79,7 @@
 //!   Single Payment) are not checked.
 
 mod text;
+mod typed;
 mod url_rules;
 
 use std::borrow::Cow;
@@ -90,6 +95,7 @@ use vt4g_generated::rules::{
 };
 
 pub use text::to_full_width;
+pub use typed::ValidateRequest;
 pub use vt4g_generated::rules::RequestMode;
 
 use crate::{Command, PayType};
@@ -452,13 +458,59 @@ impl<'a> PathStack<'a> {
     }
 }
 
+/// Something that renders as the JSON path of a finding (only when one is reported).
+trait RenderPath {
+    fn render(&self) -> String;
+}
+
+impl RenderPath for PathStack<'_> {
+    fn render(&self) -> String {
+        PathStack::render(self)
+    }
+}
+
+/// A path stack plus one more key, not pushed (the typed walk's string fields).
+struct WithLeaf<'p, 'a> {
+    stack: &'p PathStack<'a>,
+    leaf: &'static str,
+}
+
+impl RenderPath for WithLeaf<'_, '_> {
+    fn render(&self) -> String {
+        let mut out = self.stack.render();
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(self.leaf);
+        out
+    }
+}
+
 // ------------------------------------------------------------------ the validator
 
 struct Ctx<'o> {
     spec: &'static CommandSpec,
+    /// [`FastAccept`] of each field of `spec` (by field index) and provider slot.
+    fast: &'static [[FastAccept; 6]],
     opts: &'o ValidationOptions,
     provider: Option<PayType>,
     out: Vec<Violation>,
+    url_memo: UrlMemo,
+}
+
+/// What the URL fast path learned (scheme and port) of an accepted URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QuickUrlBits {
+    https: bool,
+    port: u16,
+}
+
+/// The fast path's verdicts of the URL fields seen so far (by field index).
+#[derive(Default)]
+struct UrlMemo {
+    len: usize,
+    keys: [u16; 8],
+    vals: [Option<QuickUrlBits>; 8],
 }
 
 /// Validates a request body of `command` and returns every finding.
@@ -467,12 +519,7 @@ struct Ctx<'o> {
 /// what is checked and the measures used.
 pub fn validate(command: Command, body: &Value, opts: &ValidationOptions) -> ValidationReport {
     let spec = command_spec(command);
-    let mut ctx = Ctx {
-        spec,
-        opts,
-        provider: None,
-        out: Vec::new(),
-    };
+    let mut ctx = Ctx::new(spec, opts);
     let Some(root) = body.as_object() else {
         ctx.push_at(
             String::new(),
@@ -487,25 +534,89 @@ pub fn validate(command: Command, body: &Value, opts: &ValidationOptions) -> Val
             violations: ctx.out,
         };
     };
-    ctx.provider = ctx.determine_provider(root);
-    if let Some(p) = ctx.provider {
-        if !spec.providers.contains(p) {
-            ctx.push_at(
-                String::new(),
-                Some(p),
-                RuleKind::UnsupportedCommand,
-                format!("providers supporting {command}: {}", spec.providers),
-                p.as_str().into(),
-                Severity::Error,
-                format!(
-                    "{} does not support the {command} command (supported: {}).",
-                    p.display_name(),
-                    spec.providers
-                ),
-            );
+    let from_body = root
+        .get("order")
+        .and_then(|o| o.get("payType"))
+        .and_then(Value::as_str)
+        .and_then(PayType::from_name);
+    ctx.begin(from_body);
+    let mut path = PathStack::new();
+    ctx.walk_object(root, spec.root, &mut path, false);
+    let lookup = |i: u16| match spec
+        .fields
+        .get(usize::from(i))
+        .and_then(|f| Ctx::lookup(root, f))
+    {
+        None => Got::Absent,
+        Some(Value::String(s)) => Got::Str(s),
+        Some(_) => Got::Other,
+    };
+    for rule in spec.cross_rules {
+        ctx.cross(rule, &lookup);
+    }
+    ValidationReport {
+        violations: ctx.out,
+    }
+}
+
+/// What a cross-field rule sees of a field: absent, a string, or another present value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Got<'v> {
+    #[default]
+    Absent,
+    Str(&'v str),
+    Other,
+}
+
+impl<'v> Got<'v> {
+    fn is_some(self) -> bool {
+        !matches!(self, Got::Absent)
+    }
+
+    fn as_str(self) -> Option<&'v str> {
+        match self {
+            Got::Str(s) => Some(s),
+            _ => None,
         }
-    } else {
-        ctx.push_at(
+    }
+}
+
+impl<'o> Ctx<'o> {
+    fn new(spec: &'static CommandSpec, opts: &'o ValidationOptions) -> Self {
+        Ctx {
+            spec,
+            fast: fast_accept_table(spec),
+            opts,
+            provider: None,
+            out: Vec::new(),
+            url_memo: UrlMemo::default(),
+        }
+    }
+
+    /// Determines the provider from the body's payType (`from_body`) and the options,
+    /// and reports a mismatch, an unsupported command or an unknown provider.
+    fn begin(&mut self, from_body: Option<PayType>) {
+        let command = self.spec.command;
+        let spec = self.spec;
+        self.provider = self.determine_provider(from_body);
+        if let Some(p) = self.provider {
+            if !spec.providers.contains(p) {
+                self.push_at(
+                    String::new(),
+                    Some(p),
+                    RuleKind::UnsupportedCommand,
+                    format!("providers supporting {command}: {}", spec.providers),
+                    p.as_str().into(),
+                    Severity::Error,
+                    format!(
+                        "{} does not support the {command} command (supported: {}).",
+                        p.display_name(),
+                        spec.providers
+                    ),
+                );
+            }
+        } else {
+            self.push_at(
             String::new(),
             None,
             RuleKind::ProviderLimitsNotChecked,
@@ -516,14 +627,7 @@ pub fn validate(command: Command, body: &Value, opts: &ValidationOptions) -> Val
                 "The provider is unknown (no valid order.payType in the body and no pay_type option), so only the spec-level limits of {command} were checked, not the provider's."
             ),
         );
-    }
-    let mut path = PathStack::new();
-    ctx.walk_object(root, spec.root, &mut path, false);
-    for rule in spec.cross_rules {
-        ctx.cross(root, rule);
-    }
-    ValidationReport {
-        violations: ctx.out,
+        }
     }
 }
 
@@ -592,12 +696,7 @@ impl Ctx<'_> {
         });
     }
 
-    fn determine_provider(&mut self, root: &Map<String, Value>) -> Option<PayType> {
-        let from_body = root
-            .get("order")
-            .and_then(|o| o.get("payType"))
-            .and_then(Value::as_str)
-            .and_then(PayType::from_name);
+    fn determine_provider(&mut self, from_body: Option<PayType>) -> Option<PayType> {
         match (from_body, self.opts.pay_type) {
             (Some(b), Some(o)) if b != o => {
                 self.push_at(
@@ -641,13 +740,13 @@ impl Ctx<'_> {
                     if k < 64 {
                         present |= 1 << k;
                     }
-                    &fields[i as usize]
+                    i
                 });
             if !path.push(Seg::Key(key.as_str())) {
                 continue;
             }
             match found {
-                Some(field) => self.check_field(field, value, path, parent_unsupported),
+                Some(i) => self.check_field(i, value, path, parent_unsupported),
                 None => {
                     let p = path.render();
                     let allowed: Vec<&str> =
@@ -680,9 +779,32 @@ impl Ctx<'_> {
             if is_present {
                 continue;
             }
+            self.absent_field(i, path);
+        }
+    }
+
+    /// Reports an absent field (`index`) of the current object (`path`): spec-required,
+    /// provider-required, must-equal defaults.
+    #[inline]
+    fn absent_field(&mut self, index: u16, path: &mut PathStack<'_>) {
+        let slot = self.provider.map_or(5, |p| p as usize);
+        // The common case, inline: an optional field without a rule about its absence.
+        if let Some(fast) = self.fast.get(usize::from(index)) {
+            if fast[slot].absent_silent {
+                return;
+            }
+        }
+        let field = &self.spec.fields[usize::from(index)];
+        self.absent_field_rules(field, path);
+    }
+
+    /// Every check of [`Ctx::absent_field`], one by one.
+    #[inline(never)]
+    fn absent_field_rules(&mut self, field: &'static FieldSpec, path: &mut PathStack<'_>) {
+        {
             if field.required {
                 if !path.push(Seg::Key(field.name)) {
-                    continue;
+                    return;
                 }
                 let p = path.render();
                 path.pop();
@@ -695,10 +817,10 @@ impl Ctx<'_> {
                     Severity::Error,
                     format!("{p} is required by the {} request.", self.spec.command),
                 );
-                continue;
+                return;
             }
             let Some(provider) = self.provider else {
-                continue;
+                return;
             };
             for rule in field.rules {
                 if !rule.providers.contains(provider) {
@@ -772,41 +894,65 @@ impl Ctx<'_> {
         );
     }
 
-    fn check_field<'v>(
+    /// Reports a present field the provider does not use (once, at the outermost such
+    /// field) and returns whether the field is inside such a field.
+    #[inline]
+    fn field_present(
         &mut self,
         field: &'static FieldSpec,
-        value: &'v Value,
-        path: &mut PathStack<'v>,
+        path: &impl RenderPath,
         parent_unsupported: bool,
-    ) {
-        let mut unsupported = parent_unsupported;
+    ) -> bool {
         if let Some(p) = self.provider {
             if !parent_unsupported
                 && !field.required
                 && !field.supported.is_empty()
                 && !field.supported.contains(p)
             {
-                unsupported = true;
-                let pth = path.render();
-                self.push_at(
-                    pth.clone(),
-                    Some(p),
-                    RuleKind::UnsupportedByProvider,
-                    format!("used by: {}", field.supported),
-                    "present".into(),
-                    if self.opts.strict {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                    format!(
-                        "{pth} is not used by {} (only by {}); the server ignores it.",
-                        p.display_name(),
-                        field.supported
-                    ),
-                );
+                self.unsupported_finding(field, p, path);
+                return true;
             }
         }
+        parent_unsupported
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unsupported_finding(
+        &mut self,
+        field: &'static FieldSpec,
+        p: PayType,
+        path: &impl RenderPath,
+    ) {
+        let pth = path.render();
+        self.push_at(
+            pth.clone(),
+            Some(p),
+            RuleKind::UnsupportedByProvider,
+            format!("used by: {}", field.supported),
+            "present".into(),
+            if self.opts.strict {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            format!(
+                "{pth} is not used by {} (only by {}); the server ignores it.",
+                p.display_name(),
+                field.supported
+            ),
+        );
+    }
+
+    fn check_field<'v>(
+        &mut self,
+        index: u16,
+        value: &'v Value,
+        path: &mut PathStack<'v>,
+        parent_unsupported: bool,
+    ) {
+        let field = &self.spec.fields[usize::from(index)];
+        let unsupported = self.field_present(field, path, parent_unsupported);
         if !type_matches(field.json_type, value) {
             let pth = path.render();
             self.push_at(
@@ -825,7 +971,7 @@ impl Ctx<'_> {
             return;
         }
         match value {
-            Value::String(s) => self.check_string(field, s, path),
+            Value::String(s) => self.check_string(index, s, path),
             Value::Object(map) => self.walk_object(map, field.children, path, unsupported),
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
@@ -854,64 +1000,116 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_string(&mut self, field: &'static FieldSpec, s: &str, path: &PathStack<'_>) {
-        // Spec maxLength (characters); fast path: bytes ≤ limit ⇒ characters ≤ limit.
-        if let Some(max) = field.max_length {
-            let max = max as usize;
-            if s.len() > max {
-                let n = text::char_count(s);
-                if n > max {
-                    let pth = path.render();
-                    self.push_at(
-                        pth.clone(),
-                        None,
-                        RuleKind::MaxLength,
-                        plural(max, "character"),
-                        plural(n, "character"),
-                        Severity::Error,
-                        format!(
-                            "{pth} has {} but the spec allows at most {}.",
-                            plural(n, "character"),
-                            plural(max, "character")
-                        ),
-                    );
-                }
+    /// The checks of a present string field: spec `maxLength` and `enum`, then every
+    /// applicable rule. The conditions are tested inline; findings are built in cold
+    /// functions (nothing is formatted or allocated when the value passes).
+    #[inline]
+    fn check_string(&mut self, index: u16, s: &str, path: &impl RenderPath) {
+        let field = &self.spec.fields[usize::from(index)];
+        let slot = self.provider.map_or(5, |p| p as usize);
+        // The common case, inline: a value within every length limit (the spec's
+        // `maxLength` is in the summary), of an allowed enum value, that no applicable
+        // rule can object to (see [`FastAccept`]).
+        if let Some(fast) = self.fast.get(usize::from(index)) {
+            if fast[slot].accepts(s)
+                && (field.enum_values.is_empty()
+                    || field.enum_values.iter().any(|v| short_eq(v, s)))
+            {
+                return;
             }
         }
-        if !field.enum_values.is_empty() && !field.enum_values.contains(&s) {
-            let pth = path.render();
-            let shown: String = if s.len() <= 40 {
-                s.to_string()
-            } else {
-                format!("{} characters", text::char_count(s))
-            };
-            self.push_at(
-                pth.clone(),
-                None,
-                RuleKind::Enum,
-                format!("one of: {}", field.enum_values.join(", ")),
-                format!("\"{shown}\""),
-                Severity::Error,
-                format!(
-                    "{pth} must be one of {} but is \"{shown}\".",
-                    field.enum_values.join(", ")
-                ),
-            );
+        self.check_string_rules(field, slot, s, path);
+    }
+
+    /// Every check of [`Ctx::check_string`], one by one (values the fast accept does
+    /// not cover).
+    #[inline(never)]
+    fn check_string_rules(
+        &mut self,
+        field: &'static FieldSpec,
+        slot: usize,
+        s: &str,
+        path: &impl RenderPath,
+    ) {
+        // Spec maxLength (characters); fast path: bytes ≤ limit ⇒ characters ≤ limit.
+        if let Some(max) = field.max_length {
+            if s.len() > max as usize {
+                self.max_length_finding(max as usize, s, path);
+            }
+        }
+        if !field.enum_values.is_empty() && !field.enum_values.iter().any(|v| short_eq(v, s)) {
+            self.enum_finding(field, s, path);
         }
         let mut scan: Option<text::SjisScan> = None;
-        for rule in field.rules {
+        // The applicable rules, in table order: the `all_providers` ones (provider
+        // `None`) and the current provider's.
+        let mut mask = field.rule_masks.get(slot).copied().unwrap_or(0);
+        while mask != 0 {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let Some(rule) = field.rules.get(k) else {
+                break;
+            };
             let provider = if rule.all_providers {
                 None
             } else {
-                match self.provider {
-                    Some(p) if rule.providers.contains(p) => Some(p),
-                    _ => continue,
-                }
+                self.provider
             };
-            self.apply(field, rule, provider, s, path, &mut scan);
+            if may_violate(rule, provider, s) {
+                self.apply(field, rule, provider, s, path, &mut scan);
+            }
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn max_length_finding(&mut self, max: usize, s: &str, path: &impl RenderPath) {
+        let n = text::char_count(s);
+        if n > max {
+            let pth = path.render();
+            self.push_at(
+                pth.clone(),
+                None,
+                RuleKind::MaxLength,
+                plural(max, "character"),
+                plural(n, "character"),
+                Severity::Error,
+                format!(
+                    "{pth} has {} but the spec allows at most {}.",
+                    plural(n, "character"),
+                    plural(max, "character")
+                ),
+            );
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn enum_finding(&mut self, field: &'static FieldSpec, s: &str, path: &impl RenderPath) {
+        let pth = path.render();
+        let shown: String = if s.len() <= 40 {
+            s.to_string()
+        } else {
+            format!("{} characters", text::char_count(s))
+        };
+        self.push_at(
+            pth.clone(),
+            None,
+            RuleKind::Enum,
+            format!("one of: {}", field.enum_values.join(", ")),
+            format!("\"{shown}\""),
+            Severity::Error,
+            format!(
+                "{pth} must be one of {} but is \"{shown}\".",
+                field.enum_values.join(", ")
+            ),
+        );
+    }
+
+    /// Applies one rule and reports its finding. Called only when [`may_violate`] says
+    /// the value may violate it; the conditions here are the exact ones.
+    #[cold]
+    #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn apply(
         &mut self,
@@ -919,7 +1117,7 @@ impl Ctx<'_> {
         rule: &'static ProviderRule,
         provider: Option<PayType>,
         s: &str,
-        path: &PathStack<'_>,
+        path: &impl RenderPath,
         scan_cache: &mut Option<text::SjisScan>,
     ) {
         let strict = self.opts.strict;
@@ -1151,7 +1349,8 @@ impl Ctx<'_> {
         Some(v)
     }
 
-    fn cross(&mut self, root: &Map<String, Value>, rule: &'static CrossRule) {
+    /// Applies one cross-field rule; `lookup` gives what the body holds at a field index.
+    fn cross<'v>(&mut self, rule: &'static CrossRule, lookup: &impl Fn(u16) -> Got<'v>) {
         if let Some(p) = self.provider {
             if !rule.providers.contains(p) {
                 return;
@@ -1162,21 +1361,16 @@ impl Ctx<'_> {
         let Some(f0) = field(0) else {
             return;
         };
-        let v0 = Self::lookup(root, f0);
+        let v0 = rule.fields.first().map_or(Got::Absent, |&i| lookup(i));
         match rule.kind {
             CrossKind::ExactlyOne => {
-                let count = rule
-                    .fields
-                    .iter()
-                    .filter(|&&i| Self::lookup(root, &fields[i as usize]).is_some())
-                    .count();
+                let count = rule.fields.iter().filter(|&&i| lookup(i).is_some()).count();
                 if count != 1 {
                     let present: Vec<&str> = rule
                         .fields
                         .iter()
-                        .map(|&i| &fields[i as usize])
-                        .filter(|f| Self::lookup(root, f).is_some())
-                        .map(|f| f.path)
+                        .filter(|&&i| lookup(i).is_some())
+                        .map(|&i| fields[i as usize].path)
                         .collect();
                     let names: Vec<&str> = rule
                         .fields
@@ -1203,24 +1397,27 @@ impl Ctx<'_> {
                 }
             }
             CrossKind::Url => {
-                if let Some(s) = v0.and_then(Value::as_str) {
-                    self.check_url(f0, s);
+                if let Some(s) = v0.as_str() {
+                    let q = self.quick_url(rule.fields[0], s);
+                    self.check_url(f0, s, q);
                 }
             }
             CrossKind::RedirectUrl => {
-                if let Some(s) = v0.and_then(Value::as_str) {
-                    self.check_redirect_url(f0, s, rule);
+                if let Some(s) = v0.as_str() {
+                    let q = self.quick_url(rule.fields[0], s);
+                    self.check_redirect_url(f0, s, q, rule);
                 }
             }
             CrossKind::WebhookUrl => {
-                if let Some(s) = v0.and_then(Value::as_str) {
-                    self.check_webhook_url(f0, s, rule);
+                if let Some(s) = v0.as_str() {
+                    let q = self.quick_url(rule.fields[0], s);
+                    self.check_webhook_url(f0, s, q, rule);
                 }
             }
             CrossKind::OnlyWhen { value } => {
                 let Some(f1) = field(1) else { return };
                 if v0.is_some() {
-                    let v1 = Self::lookup(root, f1).and_then(Value::as_str);
+                    let v1 = rule.fields.get(1).and_then(|&i| lookup(i).as_str());
                     if v1 != Some(value) {
                         let actual = match v1 {
                             Some(v) => format!(
@@ -1247,7 +1444,9 @@ impl Ctx<'_> {
             }
             CrossKind::IgnoredWhen { value } => {
                 let Some(f1) = field(1) else { return };
-                if v0.is_some() && Self::lookup(root, f1).and_then(Value::as_str) == Some(value) {
+                if v0.is_some()
+                    && rule.fields.get(1).and_then(|&i| lookup(i).as_str()) == Some(value)
+                {
                     self.push_at(
                         f0.path.into(),
                         self.provider,
@@ -1267,12 +1466,12 @@ impl Ctx<'_> {
                 }
             }
             CrossKind::DatetimeWindow { min_secs, max_secs } => {
-                if let Some(s) = v0.and_then(Value::as_str) {
+                if let Some(s) = v0.as_str() {
                     self.check_datetime(f0, s, min_secs, max_secs, rule);
                 }
             }
             CrossKind::RequestMode => {
-                if let Some(s) = v0.and_then(Value::as_str) {
+                if let Some(s) = v0.as_str() {
                     if let Some(m) = RequestMode::from_name(s) {
                         if m != self.opts.mode {
                             self.push_at(
@@ -1294,8 +1493,27 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_url(&mut self, f: &FieldSpec, s: &str) {
-        if url_rules::quick_url(s).is_some() {
+    /// The URL fast path's verdict on field `field`'s value `s`, computed once per
+    /// field and validation (several URL rules look at the same field).
+    fn quick_url(&mut self, field: u16, s: &str) -> Option<QuickUrlBits> {
+        let memo = &mut self.url_memo;
+        if let Some(k) = memo.keys[..memo.len].iter().position(|&k| k == field) {
+            return memo.vals[k];
+        }
+        let v = url_rules::quick_url(s).map(|q| QuickUrlBits {
+            https: q.https,
+            port: q.port,
+        });
+        if memo.len < memo.keys.len() {
+            memo.keys[memo.len] = field;
+            memo.vals[memo.len] = v;
+            memo.len += 1;
+        }
+        v
+    }
+
+    fn check_url(&mut self, f: &FieldSpec, s: &str, quick: Option<QuickUrlBits>) {
+        if quick.is_some() {
             return;
         }
         let parsed = url::Url::parse(s);
@@ -1320,8 +1538,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_redirect_url(&mut self, f: &FieldSpec, s: &str, rule: &CrossRule) {
-        let is_http = match url_rules::quick_url(s) {
+    fn check_redirect_url(
+        &mut self,
+        f: &FieldSpec,
+        s: &str,
+        quick: Option<QuickUrlBits>,
+        rule: &CrossRule,
+    ) {
+        let is_http = match quick {
             Some(q) => !q.https,
             None => match url::Url::parse(s) {
                 Ok(u) => u.scheme() == "http",
@@ -1347,8 +1571,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_webhook_url(&mut self, f: &FieldSpec, s: &str, rule: &CrossRule) {
-        if let Some(q) = url_rules::quick_url(s) {
+    fn check_webhook_url(
+        &mut self,
+        f: &FieldSpec,
+        s: &str,
+        quick: Option<QuickUrlBits>,
+        rule: &CrossRule,
+    ) {
+        if let Some(q) = quick {
             if q.https && q.port == 443 {
                 // A domain host (never an IP literal or localhost): nothing more to check offline.
                 return;
@@ -1459,6 +1689,157 @@ impl Ctx<'_> {
     }
 }
 
+/// String equality without a `memcmp` call for the short strings of enum values.
+#[inline]
+fn short_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// What a string field's value must satisfy so that no applicable rule can report it
+/// (for one field and one provider slot of [`FieldSpec::rule_masks`]), derived from
+/// the rule tables once per command by [`fast_accept_table`]: every rule the value
+/// passes here is one for which [`may_violate`] is `false` (property-tested), so
+/// skipping the rules is exact, not an approximation. Values outside the summary go
+/// through the rules one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FastAccept {
+    /// `false` when an applicable rule is not summarised (double-byte, numeric range,
+    /// must-equal): the rules are always applied one by one.
+    usable: bool,
+    /// At most this many bytes (spec `maxLength`, digit, byte and character limits:
+    /// bytes ≥ characters).
+    max_len: usize,
+    /// At least this many bytes (with [`ASCII_BIT`] required: characters = bytes).
+    min_len: usize,
+    /// The [`CHARSET_BYTES`] bits every byte must have (charsets, [`ASCII_BIT`]).
+    classes: u8,
+    /// The field's absence is never reported for this provider slot (not required,
+    /// no provider-required or must-equal-with-default rule): what
+    /// [`Ctx::absent_field_rules`] tests, summarised.
+    absent_silent: bool,
+}
+
+impl FastAccept {
+    const ALL: FastAccept = FastAccept {
+        usable: true,
+        max_len: usize::MAX,
+        min_len: 0,
+        classes: 0,
+        absent_silent: true,
+    };
+
+    /// The summary of the spec `maxLength` of `field` and of its rules selected by
+    /// `mask`.
+    fn of(field: &FieldSpec, mask: u32) -> FastAccept {
+        let mut fa = FastAccept::ALL;
+        if let Some(max) = field.max_length {
+            // Characters ≤ bytes.
+            fa.max_len = max as usize;
+        }
+        for (k, rule) in field.rules.iter().enumerate() {
+            if k >= 32 || mask & (1 << k) == 0 {
+                continue;
+            }
+            match rule.check {
+                Check::MaxDigits(n) | Check::MaxBytes(n) | Check::MaxChars(n) => {
+                    fa.max_len = fa.max_len.min(n as usize);
+                }
+                Check::MinChars(n) => {
+                    fa.min_len = fa.min_len.max(n as usize);
+                    fa.classes |= ASCII_BIT;
+                }
+                Check::NoDeviceDependent => fa.classes |= ASCII_BIT,
+                Check::Charset(cs) => {
+                    fa.classes |= charset_bit(cs);
+                    if cs == Charset::Digits {
+                        fa.min_len = fa.min_len.max(1);
+                    }
+                }
+                Check::Required => {}
+                Check::DoubleByte
+                | Check::MinValue(_)
+                | Check::MaxValue(_)
+                | Check::MustEqual { .. } => fa.usable = false,
+            }
+        }
+        if mask >> field.rules.len().min(32) != 0 {
+            // A rule bit without a rule: leave it to the exact loop.
+            fa.usable = false;
+        }
+        fa
+    }
+
+    /// `true` only when no rule summarised by `self` can report `s`.
+    #[inline]
+    fn accepts(self, s: &str) -> bool {
+        self.usable
+            && s.len() <= self.max_len
+            && s.len() >= self.min_len
+            && (self.classes == 0 || and_of_classes(s.as_bytes()) & self.classes == self.classes)
+    }
+}
+
+/// The [`FastAccept`] table of `spec` (computed once per command, from the rule tables).
+fn fast_accept_table(spec: &'static CommandSpec) -> &'static [[FastAccept; 6]] {
+    static TABLES: [std::sync::OnceLock<Box<[[FastAccept; 6]]>>; 8] =
+        [const { std::sync::OnceLock::new() }; 8];
+    let Some(cell) = TABLES.get(spec.command as usize) else {
+        return &[];
+    };
+    cell.get_or_init(|| {
+        spec.fields
+            .iter()
+            .map(|f| {
+                std::array::from_fn(|slot| FastAccept {
+                    absent_silent: absent_silent(f, PayType::ALL.get(slot).copied()),
+                    ..FastAccept::of(f, f.rule_masks[slot])
+                })
+            })
+            .collect()
+    })
+}
+
+/// Whether [`Ctx::absent_field_rules`] reports nothing for an absent `field` whatever
+/// the path (the same conditions, without the findings).
+fn absent_silent(field: &FieldSpec, provider: Option<PayType>) -> bool {
+    if field.required {
+        return false;
+    }
+    let Some(provider) = provider else {
+        return true;
+    };
+    !field.rules.iter().any(|rule| {
+        rule.providers.contains(provider)
+            && match rule.check {
+                Check::Required => true,
+                Check::MustEqual {
+                    value,
+                    absent_as: Some(default),
+                } => default != value,
+                _ => false,
+            }
+    })
+}
+
+/// A cheap pre-test of [`Ctx::apply`]: `false` only when `rule` certainly finds nothing
+/// in `s` (each condition is implied by the exact one in `apply`).
+#[inline]
+fn may_violate(rule: &ProviderRule, provider: Option<PayType>, s: &str) -> bool {
+    match rule.check {
+        Check::MaxDigits(n) => s.len() > n as usize && is_digit_string(s),
+        Check::MinValue(min) => is_digit_string(s) && digit_value(s) < min,
+        Check::MaxValue(max) => is_digit_string(s) && digit_value(s) > max,
+        Check::MinChars(n) => s.len() < n as usize || text::char_count(s) < n as usize,
+        Check::MaxBytes(n) | Check::MaxChars(n) => s.len() > n as usize,
+        Check::DoubleByte => true,
+        Check::NoDeviceDependent => !s.is_ascii(),
+        Check::Charset(cs) => first_outside(cs, s).is_some(),
+        Check::Required => false,
+        Check::MustEqual { value, .. } => provider.is_some() && s != value,
+    }
+}
+
 /// Formats " for <Provider>" (or nothing) lazily inside `format!`.
 struct Who(Option<PayType>);
 
@@ -1489,45 +1870,101 @@ fn first_outside(cs: Charset, s: &str) -> Option<(usize, char)> {
     if cs == Charset::Digits && s.is_empty() {
         return Some((0, ' '));
     }
-    if s.is_ascii() {
-        // Every charset is ASCII-only: a 128-bit table per charset.
-        let table = ascii_table(cs);
-        return s
-            .bytes()
-            .position(|b| table & (1u128 << b) == 0)
-            .map(|i| (i, char::from(s.as_bytes()[i])));
+    // Every charset is ASCII-only: one table lookup per byte. The first byte outside
+    // the set is either an ASCII character or the first byte of a non-ASCII one; every
+    // byte before it is ASCII, so its byte index is its character index.
+    let bit = charset_bit(cs);
+    let b = s.as_bytes();
+    // The common case (no character outside the set): one branch-free AND of table
+    // entries over all bytes; the exact position is searched only after a miss.
+    if and_of_classes(b) & bit != 0 {
+        return None;
     }
-    s.chars().enumerate().find(|(_, c)| !cs.allows(*c))
+    let i = b
+        .iter()
+        .position(|&c| CHARSET_BYTES[usize::from(c)] & bit == 0)?;
+    s[i..].chars().next().map(|c| (i, c))
 }
 
-/// The ASCII members of `cs` as a bit set.
-fn ascii_table(cs: Charset) -> u128 {
-    const fn build(cs: Charset) -> u128 {
-        let mut t = 0u128;
-        let mut c = 0u8;
-        while c < 128 {
-            if cs.allows(c as char) {
-                t |= 1 << c;
-            }
-            c += 1;
-        }
-        t
+/// The AND of the [`CHARSET_BYTES`] entries of all bytes of `b`: the charsets that
+/// allow every byte. The AND is idempotent, so the last group of bytes may overlap the
+/// ones before it: whole 8-byte groups (and one overlapping group for the rest), no
+/// byte-at-a-time tail loop.
+#[inline]
+fn and_of_classes(b: &[u8]) -> u8 {
+    #[inline(always)]
+    fn group<const N: usize>(g: &[u8; N]) -> u8 {
+        g.iter()
+            .fold(0xff, |acc, &c| acc & CHARSET_BYTES[usize::from(c)])
     }
-    const TABLES: [u128; 5] = [
-        build(Charset::Alnum),
-        build(Charset::AlnumHyphenUnderscore),
-        build(Charset::PaypayItemId),
-        build(Charset::Digits),
-        build(Charset::SingleByte),
-    ];
-    match cs {
-        Charset::Alnum => TABLES[0],
-        Charset::AlnumHyphenUnderscore => TABLES[1],
-        Charset::PaypayItemId => TABLES[2],
-        Charset::Digits => TABLES[3],
-        Charset::SingleByte => TABLES[4],
+    let n = b.len();
+    if n >= 8 {
+        let mut acc = 0xff;
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            if let Ok(g) = <&[u8; 8]>::try_from(c) {
+                acc &= group(g);
+            }
+        }
+        if !chunks.remainder().is_empty() {
+            if let Ok(g) = <&[u8; 8]>::try_from(&b[n - 8..]) {
+                acc &= group(g);
+            }
+        }
+        acc
+    } else if n >= 4 {
+        match (
+            <&[u8; 4]>::try_from(&b[..4]),
+            <&[u8; 4]>::try_from(&b[n - 4..]),
+        ) {
+            (Ok(x), Ok(y)) => group(x) & group(y),
+            _ => 0,
+        }
+    } else {
+        b.iter()
+            .fold(0xff, |acc, &c| acc & CHARSET_BYTES[usize::from(c)])
     }
 }
+
+/// The bit of `cs` in [`CHARSET_BYTES`].
+const fn charset_bit(cs: Charset) -> u8 {
+    match cs {
+        Charset::Alnum => 1,
+        Charset::AlnumHyphenUnderscore => 2,
+        Charset::PaypayItemId => 4,
+        Charset::Digits => 8,
+        Charset::SingleByte => 16,
+    }
+}
+
+/// The bit of [`CHARSET_BYTES`] set for every ASCII byte.
+const ASCII_BIT: u8 = 32;
+
+/// For each byte, the charsets (bits of [`charset_bit`]) that allow it, and
+/// [`ASCII_BIT`] for the ASCII bytes.
+static CHARSET_BYTES: [u8; 256] = {
+    const ALL: [Charset; 5] = [
+        Charset::Alnum,
+        Charset::AlnumHyphenUnderscore,
+        Charset::PaypayItemId,
+        Charset::Digits,
+        Charset::SingleByte,
+    ];
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 128 {
+        t[c] = ASCII_BIT;
+        let mut k = 0;
+        while k < ALL.len() {
+            if ALL[k].allows(c as u8 as char) {
+                t[c] |= charset_bit(ALL[k]);
+            }
+            k += 1;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// Describes one character for a message: printable ones quoted, with the code point.
 fn describe_char(c: char) -> String {
@@ -1732,6 +2169,108 @@ pub fn truncate_for<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte-table scan (8 bytes per step) finds what the per-character
+        /// definition (`Charset::allows`) finds.
+        #[test]
+        fn first_outside_matches_the_definition(
+            s in "[a-zA-Z0-9_*@. ~-]{0,30}(|[^a-z]{0,3})[a-z0-9]{0,12}",
+            k in 0..5usize,
+        ) {
+            let cs = [
+                Charset::Alnum,
+                Charset::AlnumHyphenUnderscore,
+                Charset::PaypayItemId,
+                Charset::Digits,
+                Charset::SingleByte,
+            ][k];
+            let expect = if cs == Charset::Digits && s.is_empty() {
+                Some((0, ' '))
+            } else {
+                s.chars().enumerate().find(|(_, c)| !cs.allows(*c))
+            };
+            prop_assert_eq!(first_outside(cs, &s), expect);
+        }
+
+        /// The fast accept is exact: whenever it accepts a value, no applicable rule
+        /// of that field (any command, any provider slot) may report it.
+        #[test]
+        fn fast_accept_implies_no_rule_may_violate(
+            s in prop_oneof![
+                "[a-zA-Z0-9_*@. ~-]{0,40}",
+                "[0-9]{0,14}",
+                ".{0,30}",
+                "[ｱ-ﾝＡ-Ｚ０-９あ-ん①㈱Ⅰ a-z]{0,25}",
+            ],
+        ) {
+            for spec in vt4g_generated::rules::COMMANDS.iter() {
+                let table = fast_accept_table(spec);
+                prop_assert_eq!(table.len(), spec.fields.len());
+                for (field, fast) in spec.fields.iter().zip(table) {
+                    for (slot, fa) in fast.iter().enumerate() {
+                        if !fa.accepts(&s) {
+                            continue;
+                        }
+                        let provider = PayType::ALL.get(slot).copied();
+                        for (k, rule) in field.rules.iter().enumerate() {
+                            if field.rule_masks[slot] & (1 << k) == 0 {
+                                continue;
+                            }
+                            let p = if rule.all_providers { None } else { provider };
+                            prop_assert!(
+                                !may_violate(rule, p, &s),
+                                "{} slot {} rule {:?} value {:?}",
+                                field.path,
+                                slot,
+                                rule.check,
+                                s
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `absent_silent` is exact: an absent field it marks silent gets no finding from
+    /// the full absent-field checks (every command, field and provider slot).
+    #[test]
+    fn absent_silent_matches_the_absent_checks() {
+        let opts = ValidationOptions::new(RequestMode::Live);
+        for spec in vt4g_generated::rules::COMMANDS.iter() {
+            let table = fast_accept_table(spec);
+            for (field, fast) in spec.fields.iter().zip(table) {
+                for (slot, fa) in fast.iter().enumerate() {
+                    let mut ctx = Ctx::new(spec, &opts);
+                    ctx.provider = PayType::ALL.get(slot).copied();
+                    ctx.absent_field_rules(field, &mut PathStack::new());
+                    assert_eq!(
+                        fa.absent_silent,
+                        ctx.out.is_empty(),
+                        "{} slot {slot}",
+                        field.path
+                    );
+                }
+            }
+        }
+    }
+
+    /// The fast accept is used: the fields of a typical PayPay pay request are accepted
+    /// without applying their rules one by one (and are refused past a limit).
+    #[test]
+    fn fast_accept_covers_common_fields() {
+        let spec = command_spec(Command::Pay);
+        let table = fast_accept_table(spec);
+        let slot = PayType::Paypay as usize;
+        let idx = |path: &str| spec.fields.iter().position(|f| f.path == path).expect(path);
+        let pid = table[idx("order.paymentId")][slot];
+        assert!(pid.accepts("order-20250615-000001"));
+        assert!(!pid.accepts("order 1"));
+        let name = table[idx("item[].name")][slot];
+        assert!(name.accepts("Organic green tea"));
+    }
 
     #[test]
     fn jst_round_trip() {
