@@ -86,6 +86,8 @@ use serde::Serialize;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use outcome::Outcome;
+/// The `reqwest` this crate is built with, for [`ClientBuilder::http_client`].
+pub use reqwest;
 pub use retry::RetryPolicy;
 pub use vt4g_generated::rules::RequestMode;
 
@@ -129,7 +131,7 @@ const KEY_INDEX_CAPACITY: usize = 10_000;
 pub struct ClientBuilder {
     base: Option<(String, RequestMode)>,
     token: Option<Secret>,
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
     request_timeout: Duration,
     retry: RetryPolicy,
     store: Option<Arc<dyn IdempotencyStore>>,
@@ -137,6 +139,7 @@ pub struct ClientBuilder {
     strict: bool,
     url_policy: UrlPolicy,
     clock: Arc<dyn Clock>,
+    http: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -152,6 +155,7 @@ impl fmt::Debug for ClientBuilder {
             .field("strict", &self.strict)
             .field("url_policy", &self.url_policy)
             .field("clock", &self.clock)
+            .field("http_client", &self.http.as_ref().map(|_| "custom"))
             .finish()
     }
 }
@@ -161,7 +165,7 @@ impl Default for ClientBuilder {
         ClientBuilder {
             base: None,
             token: None,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            connect_timeout: None,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
             store: None,
@@ -169,6 +173,7 @@ impl Default for ClientBuilder {
             strict: false,
             url_policy: UrlPolicy::default(),
             clock: Arc::new(SystemClock),
+            http: None,
         }
     }
 }
@@ -200,14 +205,17 @@ impl ClientBuilder {
         self
     }
 
-    /// TCP/TLS connect timeout (default 10 s).
+    /// TCP/TLS connect timeout (default 10 s). Not applicable with
+    /// [`http_client`](Self::http_client): set it on that `reqwest::Client`
+    /// ([`build`](Self::build) refuses the combination).
     pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
+        self.connect_timeout = Some(d);
         self
     }
 
     /// Per-attempt timeout from sending to the end of the response body
-    /// (default 30 s).
+    /// (default 30 s). Also applied, per request, with
+    /// [`http_client`](Self::http_client).
     pub fn request_timeout(mut self, d: Duration) -> Self {
         self.request_timeout = d;
         self
@@ -246,12 +254,62 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends through this pre-built `reqwest::Client` instead of one made by
+    /// [`build`](Self::build): for proxies, custom root certificates,
+    /// connection-pool limits, a local address, DNS overrides….
+    ///
+    /// What changes with a custom HTTP client:
+    ///
+    /// * the **request timeout** of this builder ([`request_timeout`](Self::request_timeout),
+    ///   default 30 s) is applied to every attempt as a per-request timeout,
+    ///   overriding the `reqwest::Client`'s own `timeout`;
+    /// * the **connect timeout** is the `reqwest::Client`'s: set
+    ///   `reqwest::ClientBuilder::connect_timeout` yourself (reqwest has none
+    ///   by default). Calling [`connect_timeout`](Self::connect_timeout) as
+    ///   well is refused by [`build`](Self::build), so that nobody believes it
+    ///   applies;
+    /// * the **User-Agent** `vt4g/<version> (+rust)` ([`USER_AGENT`]) is sent
+    ///   as a per-request header, overriding the `reqwest::Client`'s default
+    ///   one; the other headers (Content-Type, Accept, Authorization,
+    ///   X-VT-Idempotency-Key) are per request in any case. Default headers
+    ///   of your `reqwest::Client` with other names are sent too: do not put
+    ///   secrets there that should not reach VeriTrans;
+    /// * redirects, TLS settings and the rest are the `reqwest::Client`'s:
+    ///   keep TLS certificate verification on (the bearer token travels in
+    ///   every request).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use vt4g::client::Client;
+    ///
+    /// let http = reqwest::Client::builder()
+    ///     .connect_timeout(Duration::from_secs(5))   // ours does not apply here
+    ///     .pool_max_idle_per_host(16)
+    ///     // .proxy(reqwest::Proxy::https("http://proxy.internal:3128")?)
+    ///     // .add_root_certificate(corporate_root)
+    ///     .build()?;
+    /// let client = Client::builder()
+    ///     .sandbox()
+    ///     .bearer_token("222fd022-dc1d-4736-eab4-c5d9c507a284")
+    ///     .http_client(http)
+    ///     .request_timeout(Duration::from_secs(20)) // applied per request
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
     /// [`Error::Config`] when no environment or no (or an empty) bearer token
-    /// was given, when the base URL does not parse as an http(s) URL, or when
-    /// the HTTP client cannot be built.
+    /// was given, when the base URL does not parse as an http(s) URL, when
+    /// the HTTP client cannot be built, or when both
+    /// [`http_client`](Self::http_client) and
+    /// [`connect_timeout`](Self::connect_timeout) were given.
     pub fn build(self) -> Result<Client, Error> {
         let (base, mode) = self.base.ok_or_else(|| {
             Error::Config("no environment: call .sandbox(), .live() or .base_url()".into())
@@ -279,15 +337,30 @@ impl ClientBuilder {
                 },
             )?;
         auth.set_sensitive(true);
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let (http, custom_http) = match self.http {
+            Some(_) if self.connect_timeout.is_some() => {
+                return Err(Error::Config(
+                    "connect_timeout does not apply to a custom http_client: \
+                     set it on the reqwest::Client"
+                        .into(),
+                ))
+            }
+            Some(http) => (http, true),
+            None => (
+                reqwest::Client::builder()
+                    .user_agent(USER_AGENT)
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .timeout(self.request_timeout)
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+                false,
+            ),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                custom_http,
+                request_timeout: self.request_timeout,
                 base,
                 mode,
                 token,
@@ -317,6 +390,10 @@ pub struct Client {
 
 pub(crate) struct Inner {
     http: reqwest::Client,
+    /// `http` came from [`ClientBuilder::http_client`]: timeout and user
+    /// agent are applied per request.
+    custom_http: bool,
+    request_timeout: Duration,
     base: String,
     mode: RequestMode,
     #[allow(dead_code)] // kept so the secret's lifetime is the client's; sent via `auth`
@@ -339,6 +416,8 @@ impl fmt::Debug for Client {
             .field("base_url", &i.base)
             .field("mode", &i.mode)
             .field("token", &"[REDACTED]")
+            .field("custom_http_client", &i.custom_http)
+            .field("request_timeout", &i.request_timeout)
             .field("retry", &i.retry)
             .field("store", &i.store)
             .field("lease", &i.lease)

@@ -1,10 +1,11 @@
 //! The core of a call: request-mode check, validation, one serialization,
 //! ledger bookkeeping, the retry loop and lenient response decoding.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
@@ -26,24 +27,50 @@ pub(crate) const IDEMPOTENCY_HEADER: &str = "X-VT-Idempotency-Key";
 /// No retry is started when the key is this close to its 24 h life.
 const KEY_SAFETY_MARGIN: Duration = Duration::from_secs(60);
 
-/// The `result` block, read leniently before the typed body.
+/// A string field of the `result` block, borrowed from the body unless it
+/// has escapes (serde borrows a `Cow<str>` only as a direct field).
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl Text<'_> {
+    fn owned(t: Option<Text<'_>>) -> Option<String> {
+        t.map(|t| t.0.into_owned())
+    }
+}
+
+/// The `result` block, read leniently before the typed body. Borrowed: the
+/// success path needs only the code, so nothing is allocated for it.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct RawResult {
-    result_code: Option<String>,
-    status: Option<String>,
-    action_code: Option<String>,
-    v_result_code: Option<String>,
-    message: Option<String>,
+struct RawResult<'a> {
+    #[serde(borrow)]
+    result_code: Option<Text<'a>>,
+    #[serde(borrow)]
+    status: Option<Text<'a>>,
+    #[serde(borrow)]
+    action_code: Option<Text<'a>>,
+    #[serde(borrow)]
+    v_result_code: Option<Text<'a>>,
+    #[serde(borrow)]
+    message: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    result: Option<RawResult>,
+struct Envelope<'a> {
+    #[serde(borrow)]
+    result: Option<RawResult<'a>>,
 }
 
-fn read_result(body: &[u8]) -> Option<RawResult> {
-    serde_json::from_slice::<Envelope>(body).ok()?.result
+fn read_result(body: &[u8]) -> Option<RawResult<'_>> {
+    serde_json::from_slice::<Envelope<'_>>(body).ok()?.result
+}
+
+/// The `result.resultCode` of an answer (`None` when the body has no
+/// well-formed result block).
+fn read_code(body: &[u8]) -> Option<ResultCode> {
+    read_result(body)?
+        .result_code
+        .map(|c| ResultCode::from_code(&c.0))
 }
 
 /// `order.paymentId`, else `order.fepOrderId`, for logs and the ledger.
@@ -93,8 +120,8 @@ enum Last {
     Answer {
         status: u16,
         body: Bytes,
-        /// The result block, parsed once.
-        raw: Option<RawResult>,
+        /// `result.resultCode`, read once.
+        code: Option<ResultCode>,
     },
     Transport(reqwest::Error),
 }
@@ -190,7 +217,6 @@ async fn execute_inner<T: DeserializeOwned>(
             "the {command} request could not be serialized: {e}"
         ))
     })?);
-    let fingerprint = body_fingerprint(&bytes);
     let caller_key = opts.key.map(IdempotencyKey::into_string);
     let key = caller_key.clone().or_else(|| {
         command
@@ -206,6 +232,7 @@ async fn execute_inner<T: DeserializeOwned>(
 
     // 4a. With a ledger and a scope.
     if let (Some(store), Some(scope), Some(key)) = (&inner.store, opts.scope, key.clone()) {
+        let fingerprint = body_fingerprint(&bytes);
         let proposal = IdempotencyRecord {
             scope: scope.clone(),
             key,
@@ -308,6 +335,9 @@ async fn execute_inner<T: DeserializeOwned>(
 
     // 4b. No ledger: refuse a caller key reused with another body in this process.
     if let Some(k) = &caller_key {
+        // The fingerprint only matters for a key the caller may reuse: a key
+        // made here is fresh, so nothing can conflict with it.
+        let fingerprint = body_fingerprint(&bytes);
         let mut index = inner
             .key_index
             .lock()
@@ -337,17 +367,22 @@ fn finish<T: DeserializeOwned>(
 ) -> (Option<StoredResponse>, Result<Outcome<T>, Error>) {
     let key = p.key.clone();
     match sent.last {
-        Last::Answer { status, body, raw } => {
-            let code = raw
+        Last::Answer { status, body, code } => {
+            let stored = code
                 .as_ref()
-                .and_then(|r| r.result_code.as_deref())
-                .map(ResultCode::from_code);
-            let result =
-                classify_parsed(p.command, status, &body, raw, key.as_deref(), sent.attempts);
-            let stored = code.filter(ResultCode::is_final).map(|_| StoredResponse {
-                http_status: status,
-                body: body.to_vec(),
-            });
+                .filter(|c| c.is_final())
+                .map(|_| StoredResponse {
+                    http_status: status,
+                    body: body.to_vec(),
+                });
+            let result = classify_parsed(
+                p.command,
+                status,
+                &body,
+                code,
+                key.as_deref(),
+                sent.attempts,
+            );
             (stored, result)
         }
         Last::Transport(source) => {
@@ -380,22 +415,18 @@ pub(crate) fn classify<T: DeserializeOwned>(
     key: Option<&str>,
     attempts: u32,
 ) -> Result<Outcome<T>, Error> {
-    classify_parsed(command, status, body, read_result(body), key, attempts)
+    classify_parsed(command, status, body, read_code(body), key, attempts)
 }
 
-/// [`classify`] with the result block already read.
+/// [`classify`] with the result code already read (by [`read_code`]).
 fn classify_parsed<T: DeserializeOwned>(
     command: Command,
     status: u16,
     body: &[u8],
-    raw: Option<RawResult>,
+    code: Option<ResultCode>,
     key: Option<&str>,
     attempts: u32,
 ) -> Result<Outcome<T>, Error> {
-    let code = raw
-        .as_ref()
-        .and_then(|r| r.result_code.as_deref())
-        .map(ResultCode::from_code);
     let Some(code) = code else {
         if status == 404 {
             return Err(Error::Api(Box::new(ApiFailure {
@@ -449,18 +480,19 @@ fn classify_parsed<T: DeserializeOwned>(
             )),
         };
     }
-    let raw = raw.unwrap_or_default();
+    // A failure: now read the rest of the result block (the code was read
+    // from the same block, so it parses again).
+    let raw = read_result(body).unwrap_or_default();
     let failure = ApiFailure {
         command,
         http_status: status,
-        status: raw.status.as_deref().map(Status::from_code),
+        status: raw.status.map(|s| Status::from_code(&s.0)),
         action_code: raw
             .action_code
-            .as_deref()
-            .map(ActionCode::from_code)
+            .map(|a| ActionCode::from_code(&a.0))
             .or_else(|| code.action_code()),
-        v_result_code: raw.v_result_code,
-        message: raw.message,
+        v_result_code: Text::owned(raw.v_result_code),
+        message: Text::owned(raw.message),
         idempotency_key: key.map(str::to_owned),
         attempts,
         body_excerpt: excerpt(body),
@@ -509,6 +541,11 @@ async fn send_once(inner: &Inner, p: &Prepared) -> Result<(u16, Bytes), reqwest:
     if let Some(k) = &p.key {
         rb = rb.header(IDEMPOTENCY_HEADER, k.as_str());
     }
+    if inner.custom_http {
+        rb = rb
+            .timeout(inner.request_timeout)
+            .header(USER_AGENT, HeaderValue::from_static(super::USER_AGENT));
+    }
     let resp = rb.body(p.body.clone()).send().await?;
     let status = resp.status().as_u16();
     let body = resp.bytes().await?;
@@ -549,11 +586,7 @@ async fn send_with_retries(
         let (last, retry) = match res {
             Ok((status, body)) => {
                 span.record("http_status", status);
-                let raw = read_result(&body);
-                let code = raw
-                    .as_ref()
-                    .and_then(|r| r.result_code.as_deref())
-                    .map(ResultCode::from_code);
+                let code = read_code(&body);
                 maybe_processed = true;
                 let retry = match &code {
                     Some(c) => {
@@ -563,7 +596,7 @@ async fn send_with_retries(
                     // 5xx without a result code: like a timeout, maybe processed.
                     None => status >= 500 && resend_safe,
                 };
-                (Last::Answer { status, body, raw }, retry)
+                (Last::Answer { status, body, code }, retry)
             }
             Err(e) => {
                 // A connect error means nothing was written: never processed.
@@ -621,7 +654,14 @@ mod tests {
     fn lenient_result_reading() {
         let r =
             read_result(br#"{"result":{"resultCode":"UA-000-001","extra":1},"order":5}"#).unwrap();
-        assert_eq!(r.result_code.as_deref(), Some("UA-000-001"));
+        assert_eq!(r.result_code.map(|c| c.0), Some("UA-000-001".into()));
+        let escaped =
+            read_result(br#"{"result":{"resultCode":"UA-REQ-001","message":"\u3042"}}"#).unwrap();
+        assert_eq!(Text::owned(escaped.message).as_deref(), Some("\u{3042}"));
+        assert_eq!(
+            read_code(br#"{"result":{"resultCode":"UA-SYS-003"}}"#),
+            Some(ResultCode::InternalCommunicationError)
+        );
         assert!(read_result(b"<html>").is_none());
         assert!(read_result(br#"{"order":{}}"#).is_none());
     }
