@@ -14,6 +14,8 @@
 //! * [`rules`]: per-provider limits as static tables, and `Command`, `PayType`,
 //!   `ProviderSet`.
 //! * [`result_codes`]: result codes, statuses and action codes as static tables.
+//! * [`validate_typed`]: walkers over the typed requests, reporting each field with its
+//!   index in the rule tables (used by `vt4g::validation::ValidateRequest`).
 #![forbid(unsafe_code)]
 // Doc comments are the reference's description text copied through the spec; it contains
 // bare URLs and `string <date>`, which rustdoc would otherwise flag.
@@ -25,5 +27,7 @@ pub mod client;
 pub mod result_codes;
 #[rustfmt::skip]
 pub mod rules;
+#[rustfmt::skip]
+pub mod validate_typed;
 
 pub use client::{types, Client};

@@ -75,6 +75,7 @@
 //!   Single Payment) are not checked.
 
 mod text;
+mod typed;
 mod url_rules;
 
 use std::borrow::Cow;
@@ -90,6 +91,7 @@ use vt4g_generated::rules::{
 };
 
 pub use text::to_full_width;
+pub use typed::ValidateRequest;
 pub use vt4g_generated::rules::RequestMode;
 
 use crate::{Command, PayType};
@@ -467,12 +469,7 @@ struct Ctx<'o> {
 /// what is checked and the measures used.
 pub fn validate(command: Command, body: &Value, opts: &ValidationOptions) -> ValidationReport {
     let spec = command_spec(command);
-    let mut ctx = Ctx {
-        spec,
-        opts,
-        provider: None,
-        out: Vec::new(),
-    };
+    let mut ctx = Ctx::new(spec, opts);
     let Some(root) = body.as_object() else {
         ctx.push_at(
             String::new(),
@@ -487,25 +484,87 @@ pub fn validate(command: Command, body: &Value, opts: &ValidationOptions) -> Val
             violations: ctx.out,
         };
     };
-    ctx.provider = ctx.determine_provider(root);
-    if let Some(p) = ctx.provider {
-        if !spec.providers.contains(p) {
-            ctx.push_at(
-                String::new(),
-                Some(p),
-                RuleKind::UnsupportedCommand,
-                format!("providers supporting {command}: {}", spec.providers),
-                p.as_str().into(),
-                Severity::Error,
-                format!(
-                    "{} does not support the {command} command (supported: {}).",
-                    p.display_name(),
-                    spec.providers
-                ),
-            );
+    let from_body = root
+        .get("order")
+        .and_then(|o| o.get("payType"))
+        .and_then(Value::as_str)
+        .and_then(PayType::from_name);
+    ctx.begin(from_body);
+    let mut path = PathStack::new();
+    ctx.walk_object(root, spec.root, &mut path, false);
+    let lookup = |i: u16| match spec
+        .fields
+        .get(usize::from(i))
+        .and_then(|f| Ctx::lookup(root, f))
+    {
+        None => Got::Absent,
+        Some(Value::String(s)) => Got::Str(s),
+        Some(_) => Got::Other,
+    };
+    for rule in spec.cross_rules {
+        ctx.cross(rule, &lookup);
+    }
+    ValidationReport {
+        violations: ctx.out,
+    }
+}
+
+/// What a cross-field rule sees of a field: absent, a string, or another present value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Got<'v> {
+    #[default]
+    Absent,
+    Str(&'v str),
+    Other,
+}
+
+impl<'v> Got<'v> {
+    fn is_some(self) -> bool {
+        !matches!(self, Got::Absent)
+    }
+
+    fn as_str(self) -> Option<&'v str> {
+        match self {
+            Got::Str(s) => Some(s),
+            _ => None,
         }
-    } else {
-        ctx.push_at(
+    }
+}
+
+impl<'o> Ctx<'o> {
+    fn new(spec: &'static CommandSpec, opts: &'o ValidationOptions) -> Self {
+        Ctx {
+            spec,
+            opts,
+            provider: None,
+            out: Vec::new(),
+        }
+    }
+
+    /// Determines the provider from the body's payType (`from_body`) and the options,
+    /// and reports a mismatch, an unsupported command or an unknown provider.
+    fn begin(&mut self, from_body: Option<PayType>) {
+        let command = self.spec.command;
+        let spec = self.spec;
+        self.provider = self.determine_provider(from_body);
+        if let Some(p) = self.provider {
+            if !spec.providers.contains(p) {
+                self.push_at(
+                    String::new(),
+                    Some(p),
+                    RuleKind::UnsupportedCommand,
+                    format!("providers supporting {command}: {}", spec.providers),
+                    p.as_str().into(),
+                    Severity::Error,
+                    format!(
+                        "{} does not support the {command} command (supported: {}).",
+                        p.display_name(),
+                        spec.providers
+                    ),
+                );
+            }
+        } else {
+            self.push_at(
             String::new(),
             None,
             RuleKind::ProviderLimitsNotChecked,
@@ -516,14 +575,7 @@ pub fn validate(command: Command, body: &Value, opts: &ValidationOptions) -> Val
                 "The provider is unknown (no valid order.payType in the body and no pay_type option), so only the spec-level limits of {command} were checked, not the provider's."
             ),
         );
-    }
-    let mut path = PathStack::new();
-    ctx.walk_object(root, spec.root, &mut path, false);
-    for rule in spec.cross_rules {
-        ctx.cross(root, rule);
-    }
-    ValidationReport {
-        violations: ctx.out,
+        }
     }
 }
 
@@ -592,12 +644,7 @@ impl Ctx<'_> {
         });
     }
 
-    fn determine_provider(&mut self, root: &Map<String, Value>) -> Option<PayType> {
-        let from_body = root
-            .get("order")
-            .and_then(|o| o.get("payType"))
-            .and_then(Value::as_str)
-            .and_then(PayType::from_name);
+    fn determine_provider(&mut self, from_body: Option<PayType>) -> Option<PayType> {
         match (from_body, self.opts.pay_type) {
             (Some(b), Some(o)) if b != o => {
                 self.push_at(
@@ -680,9 +727,17 @@ impl Ctx<'_> {
             if is_present {
                 continue;
             }
+            self.absent_field(field, path);
+        }
+    }
+
+    /// Reports an absent field of the current object (`path`): spec-required,
+    /// provider-required, must-equal defaults.
+    fn absent_field(&mut self, field: &'static FieldSpec, path: &mut PathStack<'_>) {
+        {
             if field.required {
                 if !path.push(Seg::Key(field.name)) {
-                    continue;
+                    return;
                 }
                 let p = path.render();
                 path.pop();
@@ -695,10 +750,10 @@ impl Ctx<'_> {
                     Severity::Error,
                     format!("{p} is required by the {} request.", self.spec.command),
                 );
-                continue;
+                return;
             }
             let Some(provider) = self.provider else {
-                continue;
+                return;
             };
             for rule in field.rules {
                 if !rule.providers.contains(provider) {
@@ -772,13 +827,14 @@ impl Ctx<'_> {
         );
     }
 
-    fn check_field<'v>(
+    /// Reports a present field the provider does not use (once, at the outermost such
+    /// field) and returns whether the field is inside such a field.
+    fn field_present(
         &mut self,
         field: &'static FieldSpec,
-        value: &'v Value,
-        path: &mut PathStack<'v>,
+        path: &PathStack<'_>,
         parent_unsupported: bool,
-    ) {
+    ) -> bool {
         let mut unsupported = parent_unsupported;
         if let Some(p) = self.provider {
             if !parent_unsupported
@@ -807,6 +863,17 @@ impl Ctx<'_> {
                 );
             }
         }
+        unsupported
+    }
+
+    fn check_field<'v>(
+        &mut self,
+        field: &'static FieldSpec,
+        value: &'v Value,
+        path: &mut PathStack<'v>,
+        parent_unsupported: bool,
+    ) {
+        let unsupported = self.field_present(field, path, parent_unsupported);
         if !type_matches(field.json_type, value) {
             let pth = path.render();
             self.push_at(
@@ -1151,7 +1218,8 @@ impl Ctx<'_> {
         Some(v)
     }
 
-    fn cross(&mut self, root: &Map<String, Value>, rule: &'static CrossRule) {
+    /// Applies one cross-field rule; `lookup` gives what the body holds at a field index.
+    fn cross<'v>(&mut self, rule: &'static CrossRule, lookup: &impl Fn(u16) -> Got<'v>) {
         if let Some(p) = self.provider {
             if !rule.providers.contains(p) {
                 return;
@@ -1162,21 +1230,16 @@ impl Ctx<'_> {
         let Some(f0) = field(0) else {
             return;
         };
-        let v0 = Self::lookup(root, f0);
+        let v0 = rule.fields.first().map_or(Got::Absent, |&i| lookup(i));
         match rule.kind {
             CrossKind::ExactlyOne => {
-                let count = rule
-                    .fields
-                    .iter()
-                    .filter(|&&i| Self::lookup(root, &fields[i as usize]).is_some())
-                    .count();
+                let count = rule.fields.iter().filter(|&&i| lookup(i).is_some()).count();
                 if count != 1 {
                     let present: Vec<&str> = rule
                         .fields
                         .iter()
-                        .map(|&i| &fields[i as usize])
-                        .filter(|f| Self::lookup(root, f).is_some())
-                        .map(|f| f.path)
+                        .filter(|&&i| lookup(i).is_some())
+                        .map(|&i| fields[i as usize].path)
                         .collect();
                     let names: Vec<&str> = rule
                         .fields
@@ -1203,24 +1266,24 @@ impl Ctx<'_> {
                 }
             }
             CrossKind::Url => {
-                if let Some(s) = v0.and_then(Value::as_str) {
+                if let Some(s) = v0.as_str() {
                     self.check_url(f0, s);
                 }
             }
             CrossKind::RedirectUrl => {
-                if let Some(s) = v0.and_then(Value::as_str) {
+                if let Some(s) = v0.as_str() {
                     self.check_redirect_url(f0, s, rule);
                 }
             }
             CrossKind::WebhookUrl => {
-                if let Some(s) = v0.and_then(Value::as_str) {
+                if let Some(s) = v0.as_str() {
                     self.check_webhook_url(f0, s, rule);
                 }
             }
             CrossKind::OnlyWhen { value } => {
                 let Some(f1) = field(1) else { return };
                 if v0.is_some() {
-                    let v1 = Self::lookup(root, f1).and_then(Value::as_str);
+                    let v1 = rule.fields.get(1).and_then(|&i| lookup(i).as_str());
                     if v1 != Some(value) {
                         let actual = match v1 {
                             Some(v) => format!(
@@ -1247,7 +1310,9 @@ impl Ctx<'_> {
             }
             CrossKind::IgnoredWhen { value } => {
                 let Some(f1) = field(1) else { return };
-                if v0.is_some() && Self::lookup(root, f1).and_then(Value::as_str) == Some(value) {
+                if v0.is_some()
+                    && rule.fields.get(1).and_then(|&i| lookup(i).as_str()) == Some(value)
+                {
                     self.push_at(
                         f0.path.into(),
                         self.provider,
@@ -1267,12 +1332,12 @@ impl Ctx<'_> {
                 }
             }
             CrossKind::DatetimeWindow { min_secs, max_secs } => {
-                if let Some(s) = v0.and_then(Value::as_str) {
+                if let Some(s) = v0.as_str() {
                     self.check_datetime(f0, s, min_secs, max_secs, rule);
                 }
             }
             CrossKind::RequestMode => {
-                if let Some(s) = v0.and_then(Value::as_str) {
+                if let Some(s) = v0.as_str() {
                     if let Some(m) = RequestMode::from_name(s) {
                         if m != self.opts.mode {
                             self.push_at(

@@ -138,19 +138,24 @@ mod tests {
 
 /// What the allocation-free fast path learned about a plain `http(s)://host[:port]/…` URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct QuickUrl {
+pub(crate) struct QuickUrl<'a> {
     /// The scheme is `https`.
     pub https: bool,
+    /// The host as written (the parser lowercases it).
+    pub host: &'a str,
     /// The port (explicit, or the scheme's default).
     pub port: u16,
 }
 
 /// Recognises the common, unambiguous URL shape without allocating: ASCII,
 /// `http://` or `https://`, a domain host of `[A-Za-z0-9-]` labels (the last label not
-/// numeric, so never an IP literal, never `localhost`), an optional decimal port, and a
-/// path/query/fragment of printable URL characters. Everything else returns `None` and
-/// goes through `url::Url::parse` (the fast path accepts only what the parser accepts).
-pub(crate) fn quick_url(s: &str) -> Option<QuickUrl> {
+/// a number in the URL standard's sense — decimal, or `0x` hex — so never an IP
+/// literal; never `localhost`; no `xn--` label, whose punycode the parser validates),
+/// an optional decimal port, and a path/query/fragment of printable URL characters.
+/// Everything else returns `None` and goes through `url::Url::parse`: the fast path
+/// accepts only what the parser accepts, with the same scheme, host and port
+/// (property-tested below).
+pub(crate) fn quick_url(s: &str) -> Option<QuickUrl<'_>> {
     let b = s.as_bytes();
     let (https, mut i) = if b.starts_with(b"https://") {
         (true, 8)
@@ -191,6 +196,23 @@ pub(crate) fn quick_url(s: &str) -> Option<QuickUrl> {
     if label_len == 0 || label_len > 63 || prev == b'-' || label_numeric || host.len() > 253 {
         return None;
     }
+    // The URL standard's "ends in a number": the last label `0x`/`0X` + hex digits is
+    // an IPv4 number too.
+    let last = &host.as_bytes()[host.len() - label_len..];
+    if last.len() >= 2
+        && last[0] == b'0'
+        && (last[1] | 0x20) == b'x'
+        && last[2..].iter().all(u8::is_ascii_hexdigit)
+    {
+        return None;
+    }
+    // Punycode labels are decoded and validated by the parser (IDNA): leave them to it.
+    if host
+        .split('.')
+        .any(|l| l.len() >= 4 && l.as_bytes()[..4].eq_ignore_ascii_case(b"xn--"))
+    {
+        return None;
+    }
     if host.eq_ignore_ascii_case("localhost")
         || (host.len() >= 10 && host[host.len() - 10..].eq_ignore_ascii_case(".localhost"))
     {
@@ -220,7 +242,7 @@ pub(crate) fn quick_url(s: &str) -> Option<QuickUrl> {
     {
         return None;
     }
-    Some(QuickUrl { https, port })
+    Some(QuickUrl { https, host, port })
 }
 
 /// The ASCII characters accepted unescaped in the path/query/fragment by the fast path.
@@ -272,6 +294,9 @@ mod quick_tests {
             "https://a.b",
             "https://shop.example.com:443",
             "https://xn--r8jz45g.jp/path",
+            "https://a.0x1f/",
+            "https://a.0X/",
+            "https://a.0xg/",
             "https://127.0.0.1/",
             "https://localhost/",
             "https://a..b/",
@@ -296,11 +321,92 @@ mod quick_tests {
                 assert_eq!(q.https, u.scheme() == "https", "{s}");
                 assert_eq!(Some(q.port), u.port_or_known_default(), "{s}");
                 assert!(matches!(u.host(), Some(url::Host::Domain(_))), "{s}");
+                assert_eq!(
+                    u.host_str(),
+                    Some(q.host.to_ascii_lowercase().as_str()),
+                    "{s}"
+                );
             }
         }
+        assert!(quick_url("https://a.0x1f/").is_none());
+        assert!(quick_url("https://xn--r8jz45g.jp/").is_none());
         assert!(quick_url("https://shop.example.com/cb").is_some());
         assert!(quick_url("https://127.0.0.1/").is_none());
         assert!(quick_url("https://localhost/").is_none());
         assert!(quick_url("https://api.localhost/").is_none());
+    }
+}
+
+#[cfg(test)]
+mod quick_props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces that make URL-like strings near the fast path's edges.
+    fn url_like() -> impl Strategy<Value = String> {
+        let scheme = prop::sample::select(vec![
+            "https://", "http://", "HTTPS://", "ftp://", "https:/", "https:", "",
+        ]);
+        let label = prop::sample::select(vec![
+            "a",
+            "shop",
+            "A",
+            "xn--r8jz45g",
+            "xn--zz",
+            "XN--ab",
+            "0x1f",
+            "0X",
+            "0xg",
+            "123",
+            "0",
+            "-a",
+            "a-",
+            "a-b",
+            "localhost",
+            "LOCALHOST",
+            "ドメイン",
+            "%41",
+            "a_b",
+            "",
+            "127",
+            "0x",
+            "09",
+            "a1",
+            "1a",
+        ]);
+        let host = prop::collection::vec(label, 1..5).prop_map(|ls| ls.join("."));
+        let dot = prop::sample::select(vec!["", ".", ".."]);
+        let port = prop::sample::select(vec![
+            "", ":", ":443", ":80", ":0", ":65535", ":65536", ":99999", ":0443", ":4a", ":-1",
+        ]);
+        let tail = prop::collection::vec(
+            prop::sample::select(vec![
+                "/", "?", "#", "a", "%", "%zz", "%41", " ", "\\", "\t", "é", "@", ":", "[", "]",
+                "{", "|", "^", "`", "\"", "<", "'", "~", "=", "&", ";", ",", "!", "$", "(", ")",
+                "*", "+",
+            ]),
+            0..8,
+        )
+        .prop_map(|p| p.concat());
+        (scheme, host, dot, port, tail).prop_map(|(s, h, d, p, t)| format!("{s}{h}{d}{p}{t}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// Fast-path accept ⇒ `Url::parse` accepts, with the same scheme, host and port.
+        #[test]
+        fn fast_path_accept_implies_parser_agrees(s in prop_oneof![url_like(), ".{0,40}"]) {
+            if let Some(q) = quick_url(&s) {
+                let u = url::Url::parse(&s);
+                prop_assert!(u.is_ok(), "{s:?}: {u:?}");
+                let u = u.unwrap();
+                prop_assert_eq!(u.scheme(), if q.https { "https" } else { "http" });
+                prop_assert!(matches!(u.host(), Some(url::Host::Domain(_))), "{s:?}");
+                let host = q.host.to_ascii_lowercase();
+                prop_assert_eq!(u.host_str(), Some(host.as_str()));
+                prop_assert_eq!(u.port_or_known_default(), Some(q.port));
+            }
+        }
     }
 }

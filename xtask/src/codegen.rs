@@ -9,7 +9,8 @@
 //! SHA-256.
 //!
 //! Output files (relative to the output directory, normally `generated/src`):
-//! `lib.rs`, `client.rs`, `result_codes.rs`, `rules.rs`. Nothing in the output depends
+//! `lib.rs`, `client.rs`, `result_codes.rs`, `rules.rs`, `validate_typed.rs` (the typed-request
+//! walkers, from the rule tables and the generated types: `crate::typed`). Nothing in the output depends
 //! on the time, the machine or hash-map iteration order, so identical inputs give
 //! byte-identical output.
 
@@ -20,7 +21,13 @@ use crate::rules::RuleError;
 use crate::spec;
 
 /// The file names codegen writes, in the order they are written and checked.
-pub const OUTPUT_FILES: [&str; 4] = ["lib.rs", "client.rs", "result_codes.rs", "rules.rs"];
+pub const OUTPUT_FILES: [&str; 5] = [
+    "lib.rs",
+    "client.rs",
+    "result_codes.rs",
+    "rules.rs",
+    "validate_typed.rs",
+];
 
 /// The inputs of one codegen run.
 #[derive(Debug, Clone)]
@@ -176,8 +183,9 @@ pub fn generate(inputs: &Inputs) -> Result<Vec<GeneratedFile>, CodegenError> {
     let rules_sha = spec::sha256_hex(&rules_bytes);
 
     // Rules are checked against the faithful document, before anything else.
-    let rules_src = crate::rules::generate_rules_module(&loaded.openapi, &rules_text)
-        .map_err(CodegenError::Rules)?;
+    let (rules_src, layouts) =
+        crate::rules::generate_rules_and_layouts(&loaded.openapi, &rules_text)
+            .map_err(CodegenError::Rules)?;
 
     let tables = crate::result_codes::read_tables(&loaded.value)
         .map_err(|e| CodegenError::Input(format!("{}: {e}", inputs.spec.display())))?;
@@ -186,6 +194,8 @@ pub fn generate(inputs: &Inputs) -> Result<Vec<GeneratedFile>, CodegenError> {
     let report = crate::leniency::apply(&mut lenient);
     crate::leniency::split_default_responses(&mut lenient);
     let client = generate_client(&lenient)?;
+    let typed_src = crate::typed::generate_typed_module(&layouts, &client)
+        .map_err(|e| CodegenError::Generator(format!("validate_typed.rs: {e}")))?;
 
     let relaxed = if report.relaxed.is_empty() {
         "(none)".to_string()
@@ -246,6 +256,10 @@ pub fn generate(inputs: &Inputs) -> Result<Vec<GeneratedFile>, CodegenError> {
             name: "rules.rs".into(),
             contents: format!("{plain_header}{}", ensure_trailing_newline(rules_src)),
         },
+        GeneratedFile {
+            name: "validate_typed.rs".into(),
+            contents: format!("{plain_header}{}", ensure_trailing_newline(typed_src)),
+        },
     ])
 }
 
@@ -269,6 +283,8 @@ fn lib_rs() -> &'static str {
 //! * [`rules`]: per-provider limits as static tables, and `Command`, `PayType`,
 //!   `ProviderSet`.
 //! * [`result_codes`]: result codes, statuses and action codes as static tables.
+//! * [`validate_typed`]: walkers over the typed requests, reporting each field with its
+//!   index in the rule tables (used by `vt4g::validation::ValidateRequest`).
 #![forbid(unsafe_code)]
 // Doc comments are the reference's description text copied through the spec; it contains
 // bare URLs and `string <date>`, which rustdoc would otherwise flag.
@@ -280,6 +296,8 @@ pub mod client;
 pub mod result_codes;
 #[rustfmt::skip]
 pub mod rules;
+#[rustfmt::skip]
+pub mod validate_typed;
 
 pub use client::{types, Client};
 "#

@@ -12,3 +12,4 @@ pub mod result_codes;
 pub mod rules;
 pub mod spec;
 pub mod spec_diff;
+pub mod typed;

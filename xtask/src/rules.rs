@@ -505,6 +505,45 @@ pub fn generate_rules_module(
     spec: &openapiv3::OpenAPI,
     rules_yaml: &str,
 ) -> Result<String, Vec<RuleError>> {
+    generate_rules_and_layouts(spec, rules_yaml).map(|(src, _)| src)
+}
+
+/// One request field of a command's table, as the typed-validator generator needs it
+/// (the same order and indices as `CommandSpec::fields` in the generated tables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutField {
+    /// The rules-file path (`item[].name`).
+    pub path: String,
+    /// The JSON key.
+    pub name: String,
+    /// The JSON type (`string`, `object`, `array`, …).
+    pub json_type: &'static str,
+    /// Indices of the child fields (objects, items of arrays).
+    pub children: Vec<usize>,
+}
+
+/// The field layout of one command's request table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandLayout {
+    /// The wire name (`updateOrder`).
+    pub command: &'static str,
+    /// The Rust variant of `Command` (`UpdateOrder`).
+    pub variant: &'static str,
+    /// Every field, as in the generated table.
+    pub fields: Vec<LayoutField>,
+    /// Indices of the top-level fields.
+    pub root: Vec<usize>,
+}
+
+/// [`generate_rules_module`], also returning the field layout of every command (for
+/// the typed validator generated from the same tables).
+///
+/// # Errors
+/// Every rule-vs-spec problem found, each naming the field.
+pub fn generate_rules_and_layouts(
+    spec: &openapiv3::OpenAPI,
+    rules_yaml: &str,
+) -> Result<(String, Vec<CommandLayout>), Vec<RuleError>> {
     let spec_json = serde_json::to_value(spec).map_err(|e| {
         vec![RuleError::new(
             "",
@@ -703,7 +742,28 @@ pub fn generate_rules_module(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(emit(&tables))
+    let layouts = tables
+        .iter()
+        .map(|t| CommandLayout {
+            command: t.command,
+            variant: COMMANDS
+                .iter()
+                .find(|c| c.0 == t.command)
+                .map_or("Pay", |c| c.1),
+            fields: t
+                .fields
+                .iter()
+                .map(|f| LayoutField {
+                    path: f.path.clone(),
+                    name: f.name.clone(),
+                    json_type: f.json_type,
+                    children: f.children.clone(),
+                })
+                .collect(),
+            root: t.root.clone(),
+        })
+        .collect();
+    Ok((emit(&tables), layouts))
 }
 
 fn compile_rule(
