@@ -72,11 +72,11 @@ mod clock;
 mod outcome;
 mod retry;
 mod transport;
+mod typed;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::{Future, IntoFuture};
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -509,59 +509,83 @@ impl Client {
         Call {
             client: self,
             command,
-            body: serde_json::to_value(request).map_err(|e| e.to_string()),
+            body: Body::Value(serde_json::to_value(request).map_err(|e| e.to_string())),
             opts: CallOptions::default(),
-            _t: PhantomData,
+            code_of: None,
+        }
+    }
+
+    /// A typed command: validated as the typed request and serialized once.
+    fn typed<'a, R: typed::TypedBody, T>(
+        &'a self,
+        request: &'a R,
+        code_of: typed::CodeOf<T>,
+    ) -> Call<'a, T> {
+        Call {
+            client: self,
+            command: request.command(),
+            body: Body::Typed(request),
+            opts: CallOptions::default(),
+            code_of: Some(code_of),
         }
     }
 
     /// `pay` — Payment Request. `control.requestMode` is filled in from the
     /// environment when absent and refused when it contradicts it.
-    pub fn pay(&self, req: &types::PayRequest) -> Call<'_, types::PayResponse> {
-        self.call(Command::Pay, req)
+    pub fn pay<'a>(&'a self, req: &'a types::PayRequest) -> Call<'a, types::PayResponse> {
+        self.typed(req, typed::code_of_pay)
     }
 
     /// `subscribe` — On-Demand Payment Request (creates an original order).
-    pub fn subscribe(&self, req: &types::SubscribeRequest) -> Call<'_, types::SubscribeResponse> {
-        self.call(Command::Subscribe, req)
+    pub fn subscribe<'a>(
+        &'a self,
+        req: &'a types::SubscribeRequest,
+    ) -> Call<'a, types::SubscribeResponse> {
+        self.typed(req, typed::code_of_subscribe)
     }
 
     /// `updateOrder` — Payment Request Change. Give the provider with
     /// [`Call::pay_type`] so its limits are checked (the body has no payType).
-    pub fn update_order(
-        &self,
-        req: &types::UpdateOrderRequest,
-    ) -> Call<'_, types::UpdateOrderResponse> {
-        self.call(Command::UpdateOrder, req)
+    pub fn update_order<'a>(
+        &'a self,
+        req: &'a types::UpdateOrderRequest,
+    ) -> Call<'a, types::UpdateOrderResponse> {
+        self.typed(req, typed::code_of_update_order)
     }
 
     /// `capture` — Capture (see [`Call::pay_type`]).
-    pub fn capture(&self, req: &types::CaptureRequest) -> Call<'_, types::CaptureResponse> {
-        self.call(Command::Capture, req)
+    pub fn capture<'a>(
+        &'a self,
+        req: &'a types::CaptureRequest,
+    ) -> Call<'a, types::CaptureResponse> {
+        self.typed(req, typed::code_of_capture)
     }
 
     /// `cancel` — Cancel / partial refund (see [`Call::pay_type`]).
-    pub fn cancel(&self, req: &types::CancelRequest) -> Call<'_, types::CancelResponse> {
-        self.call(Command::Cancel, req)
+    pub fn cancel<'a>(&'a self, req: &'a types::CancelRequest) -> Call<'a, types::CancelResponse> {
+        self.typed(req, typed::code_of_cancel)
     }
 
     /// `charge` — On-Demand Payment against an original order (see [`Call::pay_type`]).
-    pub fn charge(&self, req: &types::ChargeRequest) -> Call<'_, types::ChargeResponse> {
-        self.call(Command::Charge, req)
+    pub fn charge<'a>(&'a self, req: &'a types::ChargeRequest) -> Call<'a, types::ChargeResponse> {
+        self.typed(req, typed::code_of_charge)
     }
 
     /// `terminate` — Cancellation of Contract (see [`Call::pay_type`]).
-    pub fn terminate(&self, req: &types::TerminateRequest) -> Call<'_, types::TerminateResponse> {
-        self.call(Command::Terminate, req)
+    pub fn terminate<'a>(
+        &'a self,
+        req: &'a types::TerminateRequest,
+    ) -> Call<'a, types::TerminateResponse> {
+        self.typed(req, typed::code_of_terminate)
     }
 
     /// `getTransactionResult` — Get Transaction Result (no idempotency key
     /// unless given; always safe to resend).
-    pub fn get_transaction_result(
-        &self,
-        req: &types::GetTransactionResultRequest,
-    ) -> Call<'_, types::GetTransactionResultResponse> {
-        self.call(Command::GetTransactionResult, req)
+    pub fn get_transaction_result<'a>(
+        &'a self,
+        req: &'a types::GetTransactionResultRequest,
+    ) -> Call<'a, types::GetTransactionResultResponse> {
+        self.typed(req, typed::code_of_get_transaction_result)
     }
 }
 
@@ -589,9 +613,19 @@ pub(crate) struct CallOptions {
 pub struct Call<'a, T> {
     client: &'a Client,
     command: Command,
-    body: Result<serde_json::Value, String>,
+    body: Body<'a>,
     opts: CallOptions,
-    _t: PhantomData<fn() -> T>,
+    /// For the typed commands: reads the result code of a decoded `T`.
+    code_of: Option<typed::CodeOf<T>>,
+}
+
+/// The request of a [`Call`].
+enum Body<'a> {
+    /// From [`Client::call`]: the body as a `serde_json::Value` (or why it
+    /// could not be made one).
+    Value(Result<serde_json::Value, String>),
+    /// From a typed method.
+    Typed(&'a dyn typed::TypedBody),
 }
 
 impl<T> fmt::Debug for Call<'_, T> {
@@ -643,13 +677,23 @@ where
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let body = self.body.map_err(|e| {
-                Error::Config(format!(
-                    "the {} request could not be serialized: {e}",
-                    self.command
-                ))
-            })?;
-            transport::execute(&self.client.inner, self.command, body, self.opts).await
+            let request = match self.body {
+                Body::Value(body) => transport::Request::Value(body.map_err(|e| {
+                    Error::Config(format!(
+                        "the {} request could not be serialized: {e}",
+                        self.command
+                    ))
+                })?),
+                Body::Typed(req) => transport::Request::Typed(req),
+            };
+            transport::execute(
+                &self.client.inner,
+                self.command,
+                request,
+                self.opts,
+                self.code_of,
+            )
+            .await
         })
     }
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tracing::Instrument;
 
+use super::typed::{CodeOf, TypedBody};
 use super::{CallOptions, Inner, Outcome, RequestMode};
 use crate::error::{excerpt, ApiFailure, DecodeFailure};
 use crate::idempotency::{
@@ -116,29 +117,44 @@ struct Prepared {
 }
 
 /// The last thing an attempt produced.
-enum Last {
+enum Last<T> {
     Answer {
         status: u16,
         body: Bytes,
         /// `result.resultCode`, read once.
         code: Option<ResultCode>,
+        /// The typed body, when it was decoded first (a typed command's
+        /// answer carrying one of the four [`Outcome`] codes).
+        typed: Option<T>,
     },
     Transport(reqwest::Error),
 }
 
-struct Sent {
-    last: Last,
+struct Sent<T> {
+    last: Last<T>,
     attempts: u32,
     maybe_processed: bool,
+}
+
+/// The request of a call.
+pub(crate) enum Request<'a> {
+    /// Any serializable body ([`Client::call`](super::Client::call)).
+    Value(Value),
+    /// One of the eight generated request types.
+    Typed(&'a dyn TypedBody),
 }
 
 pub(crate) async fn execute<T: DeserializeOwned>(
     inner: &Inner,
     command: Command,
-    body: Value,
+    request: Request<'_>,
     opts: CallOptions,
+    code_of: Option<CodeOf<T>>,
 ) -> Result<Outcome<T>, Error> {
-    let payment_id = payment_id_of(&body);
+    let payment_id = match &request {
+        Request::Value(body) => payment_id_of(body).map(Cow::Owned),
+        Request::Typed(req) => req.payment_id().map(Cow::Borrowed),
+    };
     let span = tracing::info_span!(
         "vt4g.call",
         command = command.as_str(),
@@ -149,9 +165,17 @@ pub(crate) async fn execute<T: DeserializeOwned>(
         latency_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let result = execute_inner(inner, command, body, opts, payment_id, &span)
-        .instrument(span.clone())
-        .await;
+    let result = execute_inner(
+        inner,
+        command,
+        request,
+        opts,
+        payment_id.as_deref(),
+        &span,
+        code_of,
+    )
+    .instrument(span.clone())
+    .await;
     span.record("latency_ms", started.elapsed().as_millis() as u64);
     match &result {
         Ok(o) => {
@@ -167,15 +191,50 @@ pub(crate) async fn execute<T: DeserializeOwned>(
     result
 }
 
-async fn execute_inner<T: DeserializeOwned>(
+/// Steps 1–3 of a call without I/O: request mode, validation, the bytes.
+fn local_work(
     inner: &Inner,
     command: Command,
-    mut body: Value,
-    opts: CallOptions,
-    payment_id: Option<String>,
-    span: &tracing::Span,
-) -> Result<Outcome<T>, Error> {
-    let now = inner.clock.now();
+    request: Request<'_>,
+    pay_type: Option<PayType>,
+    now: SystemTime,
+) -> Result<Vec<u8>, Error> {
+    let mut vopts = ValidationOptions {
+        mode: inner.mode,
+        strict: inner.strict,
+        pay_type,
+        url_policy: inner.url_policy,
+        now,
+    };
+    let serialize_error = |e: serde_json::Error| {
+        Error::Config(format!(
+            "the {command} request could not be serialized: {e}"
+        ))
+    };
+    let mode_conflict_error = |found: String| {
+        // The validator reports a requestMode that contradicts `vopts.mode`; this is
+        // the belt to its braces (e.g. a value that is not a request mode at all).
+        Error::Config(format!(
+            "control.requestMode is {found:?} but the client targets the {} environment",
+            inner.mode
+        ))
+    };
+    let mut body = match request {
+        Request::Value(body) => body,
+        Request::Typed(req) => {
+            // The typed request is validated as it is and serialized once,
+            // without a serde_json::Value round trip.
+            vopts.pay_type = vopts.pay_type.or_else(|| req.declared_pay_type());
+            let prepared = req.validate_and_serialize(inner.mode, &vopts);
+            if !prepared.report.is_valid() {
+                return Err(Error::Validation(Box::new(prepared.report)));
+            }
+            if let Some(found) = prepared.conflict {
+                return Err(mode_conflict_error(found));
+            }
+            return prepared.bytes.map_err(serialize_error);
+        }
+    };
 
     // 1. control.requestMode must agree with the environment (pay, subscribe).
     let mode_conflict = if matches!(command, Command::Pay | Command::Subscribe) {
@@ -185,38 +244,35 @@ async fn execute_inner<T: DeserializeOwned>(
     };
 
     // 2. Validate everything before any byte goes on the wire.
-    let pay_type = opts.pay_type.or_else(|| {
+    vopts.pay_type = vopts.pay_type.or_else(|| {
         body.get("order")
             .and_then(|o| o.get("payType"))
             .and_then(Value::as_str)
             .and_then(PayType::from_name)
     });
-    let vopts = ValidationOptions {
-        mode: inner.mode,
-        strict: inner.strict,
-        pay_type,
-        url_policy: inner.url_policy,
-        now,
-    };
     let report = validate(command, &body, &vopts);
     if !report.is_valid() {
         return Err(Error::Validation(Box::new(report)));
     }
     if let Some(found) = mode_conflict {
-        // The validator reports a requestMode that contradicts `vopts.mode`; this is
-        // the belt to its braces (e.g. a value that is not a request mode at all).
-        return Err(Error::Config(format!(
-            "control.requestMode is {found:?} but the client targets the {} environment",
-            inner.mode
-        )));
+        return Err(mode_conflict_error(found));
     }
 
     // 3. Serialize once; these bytes go out on every attempt.
-    let bytes = Bytes::from(serde_json::to_vec(&body).map_err(|e| {
-        Error::Config(format!(
-            "the {command} request could not be serialized: {e}"
-        ))
-    })?);
+    serde_json::to_vec(&body).map_err(serialize_error)
+}
+
+async fn execute_inner<T: DeserializeOwned>(
+    inner: &Inner,
+    command: Command,
+    request: Request<'_>,
+    opts: CallOptions,
+    payment_id: Option<&str>,
+    span: &tracing::Span,
+    code_of: Option<CodeOf<T>>,
+) -> Result<Outcome<T>, Error> {
+    let now = inner.clock.now();
+    let bytes = Bytes::from(local_work(inner, command, request, opts.pay_type, now)?);
     let caller_key = opts.key.map(IdempotencyKey::into_string);
     let key = caller_key.clone().or_else(|| {
         command
@@ -237,7 +293,7 @@ async fn execute_inner<T: DeserializeOwned>(
             scope: scope.clone(),
             key,
             command,
-            payment_id,
+            payment_id: payment_id.map(str::to_owned),
             fingerprint,
             body: bytes.to_vec(),
             created_at: now,
@@ -302,7 +358,7 @@ async fn execute_inner<T: DeserializeOwned>(
             key: Some(rec.key.clone()),
             key_created_at: rec.created_at,
         };
-        let sent = match send_with_retries(inner, &prepared, span).await {
+        let sent = match send_with_retries(inner, &prepared, span, code_of).await {
             Ok(sent) => sent,
             Err(e) => {
                 if let Err(le) = store.release(&rec.scope, &rec.key).await {
@@ -355,7 +411,7 @@ async fn execute_inner<T: DeserializeOwned>(
         key,
         key_created_at: now,
     };
-    let sent = send_with_retries(inner, &prepared, span).await?;
+    let sent = send_with_retries(inner, &prepared, span, code_of).await?;
     finish(&prepared, sent).1
 }
 
@@ -363,11 +419,16 @@ async fn execute_inner<T: DeserializeOwned>(
 /// should store (`Some`: a final answer; `None`: release the lease).
 fn finish<T: DeserializeOwned>(
     p: &Prepared,
-    sent: Sent,
+    sent: Sent<T>,
 ) -> (Option<StoredResponse>, Result<Outcome<T>, Error>) {
     let key = p.key.clone();
     match sent.last {
-        Last::Answer { status, body, code } => {
+        Last::Answer {
+            status,
+            body,
+            code,
+            typed,
+        } => {
             let stored = code
                 .as_ref()
                 .filter(|c| c.is_final())
@@ -375,14 +436,28 @@ fn finish<T: DeserializeOwned>(
                     http_status: status,
                     body: body.to_vec(),
                 });
-            let result = classify_parsed(
-                p.command,
-                status,
-                &body,
-                code,
-                key.as_deref(),
-                sent.attempts,
-            );
+            let result = match (typed, &code) {
+                (Some(typed), Some(code)) => Outcome::from_code(code, typed).ok_or_else(|| {
+                    // Unreachable: `typed` is kept only for an outcome code.
+                    decode_error(
+                        p.command,
+                        status,
+                        Some(code.clone()),
+                        "not an outcome code".into(),
+                        &body,
+                        key.as_deref(),
+                        sent.attempts,
+                    )
+                }),
+                _ => classify_parsed(
+                    p.command,
+                    status,
+                    &body,
+                    code,
+                    key.as_deref(),
+                    sent.attempts,
+                ),
+            };
             (stored, result)
         }
         Last::Transport(source) => {
@@ -553,11 +628,36 @@ async fn send_once(inner: &Inner, p: &Prepared) -> Result<(u16, Bytes), reqwest:
 }
 
 /// Sends until a non-retryable answer, or the policy/budget/key life ends.
-async fn send_with_retries(
+/// The answer's result code, and the typed body when it could be decoded
+/// first: for a typed command (`code_of`), an HTTP 200 answer is decoded
+/// straight into `T`, and when its `result.resultCode` is one of the four
+/// [`Outcome`] codes that decode is the only parse of the body. Otherwise
+/// (and for any other answer) the result block is read on its own, exactly as
+/// [`classify`] does; a body that decodes into `T` has a well-formed result
+/// block, so both ways read the same code.
+fn read_answer<T: DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    code_of: Option<CodeOf<T>>,
+) -> (Option<ResultCode>, Option<T>) {
+    if let (200, Some(code_of)) = (status, code_of) {
+        if let Ok(typed) = serde_json::from_slice::<T>(body) {
+            if let Some(code) = code_of(&typed).map(ResultCode::from_code) {
+                if Outcome::from_code(&code, ()).is_some() {
+                    return (Some(code), Some(typed));
+                }
+            }
+        }
+    }
+    (read_code(body), None)
+}
+
+async fn send_with_retries<T: DeserializeOwned>(
     inner: &Inner,
     p: &Prepared,
     span: &tracing::Span,
-) -> Result<Sent, Error> {
+    code_of: Option<CodeOf<T>>,
+) -> Result<Sent<T>, Error> {
     let policy = &inner.retry;
     let started = Instant::now();
     let key_age = |extra: Duration| -> bool {
@@ -586,7 +686,7 @@ async fn send_with_retries(
         let (last, retry) = match res {
             Ok((status, body)) => {
                 span.record("http_status", status);
-                let code = read_code(&body);
+                let (code, typed) = read_answer(status, &body, code_of);
                 maybe_processed = true;
                 let retry = match &code {
                     Some(c) => {
@@ -596,7 +696,15 @@ async fn send_with_retries(
                     // 5xx without a result code: like a timeout, maybe processed.
                     None => status >= 500 && resend_safe,
                 };
-                (Last::Answer { status, body, code }, retry)
+                (
+                    Last::Answer {
+                        status,
+                        body,
+                        code,
+                        typed,
+                    },
+                    retry,
+                )
             }
             Err(e) => {
                 // A connect error means nothing was written: never processed.
