@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
@@ -126,6 +126,8 @@ enum Last<T> {
         /// The typed body, when it was decoded first (a typed command's
         /// answer carrying one of the four [`Outcome`] codes).
         typed: Option<T>,
+        /// `Retry-After` of a 429 or 503 answer.
+        retry_after: Option<Duration>,
     },
     Transport(reqwest::Error),
 }
@@ -428,6 +430,7 @@ fn finish<T: DeserializeOwned>(
             body,
             code,
             typed,
+            retry_after,
         } => {
             let stored = code
                 .as_ref()
@@ -456,7 +459,8 @@ fn finish<T: DeserializeOwned>(
                     code,
                     key.as_deref(),
                     sent.attempts,
-                ),
+                )
+                .map_err(|e| with_retry_after(e, retry_after)),
             };
             (stored, result)
         }
@@ -515,6 +519,7 @@ fn classify_parsed<T: DeserializeOwned>(
                 idempotency_key: key.map(str::to_owned),
                 attempts,
                 body_excerpt: excerpt(body),
+                retry_after: None,
             })));
         }
         return Err(decode_error(
@@ -572,12 +577,36 @@ fn classify_parsed<T: DeserializeOwned>(
         attempts,
         body_excerpt: excerpt(body),
         result_code: code,
+        retry_after: None,
     };
     if failure.result_code.is_pending() {
         Err(Error::Pending(Box::new(failure)))
     } else {
         Err(Error::Api(Box::new(failure)))
     }
+}
+
+/// Adds the server's `Retry-After` to an API or decode error.
+fn with_retry_after(mut e: Error, retry_after: Option<Duration>) -> Error {
+    match &mut e {
+        Error::Api(f) | Error::Pending(f) => f.retry_after = retry_after,
+        Error::Decode(d) => d.retry_after = retry_after,
+        _ => {}
+    }
+    e
+}
+
+/// Reads a `Retry-After` value: delay-seconds, or an HTTP-date (IMF-fixdate,
+/// RFC 850 or asctime) measured against `now`, the client's [`Clock`](super::Clock)
+/// (a date in the past means no wait). Anything else is ignored (`None`).
+pub(crate) fn parse_retry_after(value: &[u8], now: SystemTime) -> Option<Duration> {
+    let value = std::str::from_utf8(value).ok()?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // An absurdly long number is a wait longer than any policy allows.
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 fn decode_error(
@@ -598,10 +627,15 @@ fn decode_error(
         attempts,
         excerpt: excerpt(body),
         body: body.to_vec(),
+        retry_after: None,
     }))
 }
 
-async fn send_once(inner: &Inner, p: &Prepared) -> Result<(u16, Bytes), reqwest::Error> {
+/// One HTTP attempt: the status, the raw `Retry-After` of a 429 or 503, the body.
+async fn send_once(
+    inner: &Inner,
+    p: &Prepared,
+) -> Result<(u16, Option<HeaderValue>, Bytes), reqwest::Error> {
     let url = inner.urls[Command::ALL
         .iter()
         .position(|c| *c == p.command)
@@ -623,8 +657,12 @@ async fn send_once(inner: &Inner, p: &Prepared) -> Result<(u16, Bytes), reqwest:
     }
     let resp = rb.body(p.body.clone()).send().await?;
     let status = resp.status().as_u16();
+    let retry_after = match status {
+        429 | 503 => resp.headers().get(RETRY_AFTER).cloned(),
+        _ => None,
+    };
     let body = resp.bytes().await?;
-    Ok((status, body))
+    Ok((status, retry_after, body))
 }
 
 /// Sends until a non-retryable answer, or the policy/budget/key life ends.
@@ -684,8 +722,10 @@ async fn send_with_retries<T: DeserializeOwned>(
         span.record("attempt", attempts);
         let res = send_once(inner, p).await;
         let (last, retry) = match res {
-            Ok((status, body)) => {
+            Ok((status, retry_after, body)) => {
                 span.record("http_status", status);
+                let retry_after =
+                    retry_after.and_then(|v| parse_retry_after(v.as_bytes(), inner.clock.now()));
                 let (code, typed) = read_answer(status, &body, code_of);
                 maybe_processed = true;
                 let retry = match &code {
@@ -702,6 +742,7 @@ async fn send_with_retries<T: DeserializeOwned>(
                         body,
                         code,
                         typed,
+                        retry_after,
                     },
                     retry,
                 )
@@ -721,7 +762,24 @@ async fn send_with_retries<T: DeserializeOwned>(
                 maybe_processed,
             });
         }
-        let delay = policy.backoff(attempts);
+        let mut delay = policy.backoff(attempts);
+        if let Last::Answer {
+            retry_after: Some(asked),
+            ..
+        } = &last
+        {
+            // The server's Retry-After (429, 503) is a floor on the wait. One
+            // longer than the policy's largest backoff ends the retries: the
+            // error carries it, for the caller to schedule the resend.
+            if *asked > policy.get_max_backoff() {
+                return Ok(Sent {
+                    last,
+                    attempts,
+                    maybe_processed,
+                });
+            }
+            delay = delay.max(*asked);
+        }
         if started.elapsed() + delay > policy.get_max_elapsed()
             || (p.key.is_some() && key_age(delay))
         {
@@ -756,6 +814,38 @@ mod tests {
         );
         let mut b = serde_json::json!({"control": {"requestMode": "sandbox"}});
         assert!(apply_request_mode(&mut b, RequestMode::Sandbox).is_ok());
+    }
+
+    #[test]
+    fn retry_after_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+        let secs = |s: u64| Some(Duration::from_secs(s));
+        assert_eq!(parse_retry_after(b"0", now), secs(0));
+        assert_eq!(parse_retry_after(b" 7 ", now), secs(7));
+        assert_eq!(
+            parse_retry_after(b"99999999999999999999999", now),
+            secs(u64::MAX)
+        );
+        for bad in [&b""[..], b"-1", b"1.5", b"soon", b"\xff"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+        }
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(parse_retry_after(later.as_bytes(), now), secs(90));
+        // The three HTTP-date forms; a date in the past means no wait.
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(parse_retry_after(form.as_bytes(), t), secs(0), "{form}");
+            assert_eq!(
+                parse_retry_after(form.as_bytes(), t - Duration::from_secs(5)),
+                secs(5),
+                "{form}"
+            );
+            assert_eq!(parse_retry_after(form.as_bytes(), now), secs(0), "{form}");
+        }
     }
 
     #[test]
