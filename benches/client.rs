@@ -29,6 +29,13 @@
 //!   timing one of them, so all see the same load (use these for the ratio on
 //!   a shared machine).
 //!
+//! - `capture_cpu/*`: the same three calls, each in its own loop, timed in
+//!   **thread CPU time** instead of wall time: the user + system CPU time of
+//!   the bench thread (`CLOCK_THREAD_CPUTIME_ID`), which runs both the client
+//!   and the server (current-thread runtime), read once per sample. On loopback a call never waits for anything but the CPU, so this
+//!   is the work per call — what wall time measures on an idle machine —
+//!   without the time spent waiting for a CPU on a loaded one. Linux only.
+//!
 //! The goal is `vt4g_client` ≤ 1.05 × `raw_reqwest`.
 use std::hint::black_box;
 use std::time::Duration;
@@ -213,6 +220,30 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
+    // Thread CPU time of `iters` calls of one kind.
+    let mut g = c.benchmark_group("capture_cpu");
+    g.measurement_time(Duration::from_secs(5));
+    if thread_cpu_time().is_some() {
+        for side in ["raw_reqwest", "raw_reqwest_with_timeouts", "vt4g_client"] {
+            g.bench_function(side, |b| {
+                b.iter_custom(|iters| {
+                    rt.block_on(async {
+                        let before = thread_cpu_time().expect("schedstat");
+                        for _ in 0..iters {
+                            match side {
+                                "raw_reqwest" => raw_call("plain").await,
+                                "raw_reqwest_with_timeouts" => raw_call("timeouts").await,
+                                _ => client_call().await,
+                            }
+                        }
+                        thread_cpu_time().expect("schedstat") - before
+                    })
+                })
+            });
+        }
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("capture_loopback_variants");
     let fixed_key = vt4g::idempotency::IdempotencyKey::new("bench-fixed-key").unwrap();
     g.bench_function("vt4g_client_caller_key", |b| {
@@ -269,6 +300,23 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(vt4g::idempotency::IdempotencyKey::generate()))
     });
     g.finish();
+}
+
+/// The calling thread's time on a CPU, user + system
+/// (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`); `None` where there is no such clock.
+fn thread_cpu_time() -> Option<Duration> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        Some(Duration::new(
+            u64::try_from(t.tv_sec).ok()?,
+            u32::try_from(t.tv_nsec).ok()?,
+        ))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        None
+    }
 }
 
 criterion_group!(benches, bench);

@@ -34,7 +34,12 @@
 //! for callers who want it (it does send `api-version`).
 //!
 //! The request is validated (per provider) and serialized **once**; the same
-//! bytes are sent on every attempt.
+//! bytes are sent on every attempt. The typed methods ([`Client::pay`] …)
+//! validate the generated request struct itself
+//! ([`ValidateRequest`](crate::validation::ValidateRequest)) and serialize it
+//! with `serde_json::to_vec`; [`Client::call`] takes any serializable body and
+//! goes through a `serde_json::Value` (same checks, same bytes for the same
+//! request).
 //!
 //! # Idempotency keys
 //!
@@ -61,12 +66,22 @@
 //! Never retried: success, `UA-000-002`, `UA-U00-001`, `UA-P00-001`, pending
 //! `UA-PND-*` and every other failure; and nothing is resent once the key is
 //! 24 h old (minus a one-minute safety margin) by the injected [`Clock`].
+//! A `Retry-After` on a retried 429 or 503 answer is honoured: the client
+//! waits at least that long, or, when that is longer than the policy allows,
+//! returns the error with [`Error::retry_after`] set.
 //!
 //! # Timeouts
 //!
 //! Connect timeout 10 s, request timeout 30 s per attempt by default.
 //! VeriTrans does not publish a server-side timeout; 30 s leaves room for the
 //! provider round trips behind pay/capture while bounding a hung connection.
+//!
+//! # Your own `reqwest::Client`
+//!
+//! [`ClientBuilder::http_client`] sends through a `reqwest::Client` you built
+//! (proxy, custom roots, pool limits). The request timeout and the user agent
+//! are then applied per request; the connect timeout is yours to set on that
+//! client (see the method for the details).
 
 mod clock;
 mod outcome;
@@ -282,7 +297,8 @@ impl ClientBuilder {
     /// use std::time::Duration;
     /// use vt4g::client::Client;
     ///
-    /// let http = reqwest::Client::builder()
+    /// // vt4g::client::reqwest is the reqwest this crate uses (the versions must match).
+    /// let http = vt4g::client::reqwest::Client::builder()
     ///     .connect_timeout(Duration::from_secs(5))   // ours does not apply here
     ///     .pool_max_idle_per_host(16)
     ///     // .proxy(reqwest::Proxy::https("http://proxy.internal:3128")?)
