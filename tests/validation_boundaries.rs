@@ -2,13 +2,78 @@
 //! (`vt4g_generated::rules::COMMANDS`, compiled from `openapi/provider-rules.yaml`), a value
 //! at the limit passes that rule and a value just past it fails it. A rule added to the
 //! rules file is tested here automatically.
+//!
+//! Every body is validated twice: by the `Value` validator and, when it is a typed
+//! request (the generated types refuse values over the spec's maxLength or outside its
+//! patterns, e.g. most "past the spec limit" bodies), by [`ValidateRequest`]; the two
+//! reports must be equal, and each test asserts which share went through both.
 
 use serde_json::{json, Map, Value};
+use std::cell::Cell;
 use vt4g::generated::rules::{
     command_spec, Charset, Check, CommandSpec, CrossKind, FieldSpec, ProviderRule, COMMANDS,
 };
-use vt4g::validation::{validate, RequestMode, RuleKind, ValidationOptions, Violation};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use vt4g::generated::types::{
+    CancelRequest, CaptureRequest, ChargeRequest, GetTransactionResultRequest, PayRequest,
+    SubscribeRequest, TerminateRequest, UpdateOrderRequest,
+};
+use vt4g::validation::{
+    RequestMode, RuleKind, ValidateRequest, ValidationOptions, ValidationReport, Violation,
+};
 use vt4g::{Command, PayType};
+
+thread_local! {
+    /// (bodies checked, bodies also checked through the typed path) by this test's thread.
+    static COUNTS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// Asserts that at least `min_share` of this test's bodies went through both validators.
+fn assert_typed_share(test: &str, min_share: f64) {
+    let (all, typed) = COUNTS.with(Cell::get);
+    eprintln!("{test}: {typed} of {all} bodies also validated as typed requests");
+    assert!(
+        all > 0 && typed as f64 >= min_share * all as f64,
+        "{test}: only {typed} of {all} bodies went through the typed path"
+    );
+}
+
+fn typed_report<T: DeserializeOwned + Serialize + ValidateRequest>(
+    body: &Value,
+    o: &ValidationOptions,
+) -> Option<ValidationReport> {
+    let t: T = serde_json::from_value(body.clone()).ok()?;
+    // Only bodies the typed request reproduces exactly are comparable.
+    (serde_json::to_value(&t).ok()? == *body).then(|| t.validate(o))
+}
+
+/// Validates `body` with the `Value` validator and, when the body is a typed request
+/// of `command` (the generated types refuse values over the spec's maxLength or
+/// outside its patterns), with the typed validator too: both must report the same.
+fn validate(command: Command, body: &Value, o: &ValidationOptions) -> ValidationReport {
+    let by_value = vt4g::validation::validate(command, body, o);
+    let typed = match command {
+        Command::Pay => typed_report::<PayRequest>(body, o),
+        Command::Subscribe => typed_report::<SubscribeRequest>(body, o),
+        Command::UpdateOrder => typed_report::<UpdateOrderRequest>(body, o),
+        Command::Capture => typed_report::<CaptureRequest>(body, o),
+        Command::Cancel => typed_report::<CancelRequest>(body, o),
+        Command::Charge => typed_report::<ChargeRequest>(body, o),
+        Command::Terminate => typed_report::<TerminateRequest>(body, o),
+        Command::GetTransactionResult => typed_report::<GetTransactionResultRequest>(body, o),
+    };
+    let is_typed = typed.is_some();
+    if let Some(t) = typed {
+        assert_eq!(t, by_value, "typed vs Value, {command}: {body}");
+    }
+    COUNTS.with(|c| {
+        let (all, n) = c.get();
+        c.set((all + 1, n + usize::from(is_typed)));
+    });
+    by_value
+}
 
 /// The provider rules of `field` that apply to `p`.
 fn applicable(field: &FieldSpec, p: PayType) -> impl Iterator<Item = &'static ProviderRule> + '_ {
@@ -394,6 +459,7 @@ fn every_rule_passes_at_its_limit_and_fails_past_it() {
         failures.join("\n")
     );
     assert!(tested > 100, "only {tested} boundary cases");
+    assert_typed_share("every_rule_passes_at_its_limit_and_fails_past_it", 0.7);
 }
 
 #[test]
@@ -414,6 +480,7 @@ fn minimal_bodies_are_valid_for_every_supported_provider() {
             );
         }
     }
+    assert_typed_share("minimal_bodies_are_valid_for_every_supported_provider", 1.0);
 }
 
 #[test]
@@ -445,6 +512,7 @@ fn every_spec_max_length_is_enforced_at_its_boundary() {
         }
     }
     assert!(tested > 50);
+    assert_typed_share("every_spec_max_length_is_enforced_at_its_boundary", 0.45);
 }
 
 #[test]

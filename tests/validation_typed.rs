@@ -327,3 +327,28 @@ fn enough_bodies_become_typed_requests() {
         eprintln!("{command}: {typed}/400 typed, {with_findings} with findings, rules {rules:?}");
     }
 }
+
+/// `FieldSpec::rule_masks` (generated) selects exactly the rules the provider check
+/// selects: the `all_providers` rules, plus the provider's own.
+#[test]
+fn rule_masks_match_the_rules() {
+    for spec in vt4g::generated::rules::COMMANDS.iter() {
+        for f in spec.fields {
+            for slot in 0..6 {
+                let p = PayType::ALL.get(slot).copied();
+                let expect: u32 = f
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.all_providers || p.is_some_and(|p| r.providers.contains(p)))
+                    .map(|(k, _)| 1u32 << k)
+                    .sum();
+                assert_eq!(
+                    f.rule_masks[slot], expect,
+                    "{} {} {p:?}",
+                    spec.command, f.path
+                );
+            }
+        }
+    }
+}

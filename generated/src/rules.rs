@@ -424,6 +424,11 @@ pub struct FieldSpec {
     pub children: &'static [u16],
     /// The provider rules of the field.
     pub rules: &'static [ProviderRule],
+    /// Which [`FieldSpec::rules`] apply (bit `k` = `rules[k]`): index `p as usize` for
+    /// provider `p` (its own rules and the `all_providers` ones), index 5 when no provider
+    /// is known (the `all_providers` rules only). Iterating the set bits upwards visits
+    /// the applicable rules in table order.
+    pub rule_masks: [u32; 6],
 }
 
 /// A rule spanning fields or needing more than the field's own value.
@@ -516,6 +521,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[1, 2, 3, 4, 5, 6],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.payType",
@@ -532,6 +538,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.paymentId",
@@ -549,6 +556,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "paymentId: Single byte alphanumeric characters, symbols. Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "order.amount",
@@ -574,6 +582,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MinValue(1), severity: RuleSeverity::Error, truncated: false, source: "Merpay:The value between 1 and 1000000 can be specified" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MaxValue(1000000), severity: RuleSeverity::Error, truncated: false, source: "Merpay:The value between 1 and 1000000 can be specified" },
         ],
+        rule_masks: [0x3, 0x1d, 0x21, 0x41, 0x181, 0x1],
     },
     FieldSpec {
         path: "order.authCaptureType",
@@ -590,6 +599,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.description",
@@ -606,6 +616,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.commodityType",
@@ -622,6 +633,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction",
@@ -638,6 +650,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[8, 9, 10, 11],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey1",
@@ -655,6 +668,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey1: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey2",
@@ -672,6 +686,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey2: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.metadata1",
@@ -688,6 +703,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.metadata2",
@@ -704,6 +720,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item",
@@ -720,6 +737,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[13, 14, 15],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item[].id",
@@ -744,6 +762,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::MaxBytes(15), severity: RuleSeverity::Error, truncated: false, source: "au:Single byte alphanumeric characters 15 bytes or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::Charset(Charset::Alnum), severity: RuleSeverity::Error, truncated: false, source: "au:Single byte alphanumeric characters 15 bytes or less" },
         ],
+        rule_masks: [0x3, 0xc, 0x30, 0xc0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item[].name",
@@ -767,6 +786,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::DoubleByte, severity: RuleSeverity::Error, truncated: false, source: "au: Double byte characters 24 characters or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Docomo, PayType::Au]), all_providers: false, check: Check::NoDeviceDependent, severity: RuleSeverity::Error, truncated: false, source: "* For Docomo and au, settings for device-dependent characters cannot be used." },
         ],
+        rule_masks: [0x1, 0x2, 0x4c, 0x70, 0x0, 0x0],
     },
     FieldSpec {
         path: "item[].categoryId",
@@ -785,6 +805,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::Alnum), severity: RuleSeverity::Error, truncated: false, source: "categoryId: string <= 4 characters Single byte alphanumeric characters" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::Required, severity: RuleSeverity::Error, truncated: false, source: "* For Merpay, specifying this is required.For details, refer to the attached supplementary information 'Item Category ID List'." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x3, 0x1],
     },
     FieldSpec {
         path: "merchant",
@@ -801,6 +822,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[17, 18, 19],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "merchant.storeId",
@@ -821,6 +843,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::MaxChars(8), severity: RuleSeverity::Error, truncated: false, source: "au:Single byte numbers 8 characters or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::Charset(Charset::Digits), severity: RuleSeverity::Error, truncated: false, source: "au:Single byte numbers 8 characters or less" },
         ],
+        rule_masks: [0x3, 0x1, 0x1, 0xd, 0x1, 0x1],
     },
     FieldSpec {
         path: "merchant.storeName",
@@ -837,6 +860,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "merchant.terminalId",
@@ -857,6 +881,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::MaxBytes(128), severity: RuleSeverity::Error, truncated: false, source: "au:Single byte alphanumeric characters 128 bytes or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::Charset(Charset::Alnum), severity: RuleSeverity::Error, truncated: false, source: "au:Single byte alphanumeric characters 128 bytes or less" },
         ],
+        rule_masks: [0x3, 0x1, 0x1, 0xd, 0x1, 0x1],
     },
     FieldSpec {
         path: "customer",
@@ -873,6 +898,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[21, 24],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "customer.buyer",
@@ -889,6 +915,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[22, 23],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "customer.buyer.buyerInfoType",
@@ -905,6 +932,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "customer.buyer.userAgent",
@@ -925,6 +953,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MaxChars(1000), severity: RuleSeverity::Error, truncated: true, source: "Merpay:Single byte alphanumeric characters and symbols 1000 characters or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::Charset(Charset::SingleByte), severity: RuleSeverity::Error, truncated: false, source: "Merpay:Single byte alphanumeric characters and symbols 1000 characters or less" },
         ],
+        rule_masks: [0x3, 0x0, 0x0, 0x0, 0xc, 0x0],
     },
     FieldSpec {
         path: "customer.shipping",
@@ -941,6 +970,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[25],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "customer.shipping.deliveryAddressType",
@@ -957,6 +987,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control",
@@ -973,6 +1004,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[27, 28, 29, 30, 31],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.requestMode",
@@ -989,6 +1021,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.successUrl",
@@ -1005,6 +1038,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.cancelUrl",
@@ -1021,6 +1055,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.errorUrl",
@@ -1037,6 +1072,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.pushUrl",
@@ -1053,6 +1089,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "paymentInstrument",
@@ -1069,6 +1106,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[33],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "paymentInstrument.au",
@@ -1085,6 +1123,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[34, 35],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "paymentInstrument.au.paymentAuthenticationType",
@@ -1101,6 +1140,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "paymentInstrument.au.loginType",
@@ -1117,6 +1157,7 @@ static PAY_FIELDS: [FieldSpec; 36] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
 ];
 
@@ -1136,6 +1177,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[1, 2, 3, 4, 5],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.payType",
@@ -1152,6 +1194,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.paymentId",
@@ -1169,6 +1212,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "paymentId: Single byte alphanumeric characters, symbols. Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "order.orderName",
@@ -1187,6 +1231,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MaxChars(20), severity: RuleSeverity::Error, truncated: true, source: "Merpay: Double byte or single byte characters 20 characters or less *For Merpay, specifying this is required" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::Required, severity: RuleSeverity::Error, truncated: false, source: "Merpay: Double byte or single byte characters 20 characters or less *For Merpay, specifying this is required" },
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x3, 0x0],
     },
     FieldSpec {
         path: "order.description",
@@ -1206,6 +1251,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MaxChars(120), severity: RuleSeverity::Error, truncated: true, source: "Merpay: Double byte or single byte characters 120 characters or less *For Merpay, specifying this is required" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::Required, severity: RuleSeverity::Error, truncated: false, source: "Merpay: Double byte or single byte characters 120 characters or less *For Merpay, specifying this is required" },
         ],
+        rule_masks: [0x1, 0x0, 0x0, 0x0, 0x6, 0x0],
     },
     FieldSpec {
         path: "order.commodityType",
@@ -1222,6 +1268,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction",
@@ -1238,6 +1285,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[7, 8, 9, 10],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey1",
@@ -1255,6 +1303,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey1: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey2",
@@ -1272,6 +1321,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey2: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.metadata1",
@@ -1288,6 +1338,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.metadata2",
@@ -1304,6 +1355,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item",
@@ -1320,6 +1372,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[12, 13, 14],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item[].id",
@@ -1344,6 +1397,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::MaxBytes(15), severity: RuleSeverity::Error, truncated: false, source: "au: Single byte alphanumeric characters 15 bytes or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::Charset(Charset::Alnum), severity: RuleSeverity::Error, truncated: false, source: "au: Single byte alphanumeric characters 15 bytes or less" },
         ],
+        rule_masks: [0x3, 0xc, 0x30, 0xc0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item[].name",
@@ -1367,6 +1421,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::DoubleByte, severity: RuleSeverity::Error, truncated: false, source: "au: Double byte characters 24 characters or less (* For au, format restrictions apply: supplementary information, not checked)" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Docomo, PayType::Au]), all_providers: false, check: Check::NoDeviceDependent, severity: RuleSeverity::Error, truncated: false, source: "* For Docomo and au, settings for device-dependent characters cannot be used." },
         ],
+        rule_masks: [0x1, 0x2, 0x4c, 0x70, 0x0, 0x0],
     },
     FieldSpec {
         path: "item[].categoryId",
@@ -1385,6 +1440,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::SingleByte), severity: RuleSeverity::Error, truncated: false, source: "categoryId: string <= 4 characters Single byte alphanumeric characters, symbols" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::Required, severity: RuleSeverity::Error, truncated: false, source: "* For Merpay, specifying this is required.For details, refer to the attached supplementary information 'Item Category ID List'." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x3, 0x1],
     },
     FieldSpec {
         path: "merchant",
@@ -1401,6 +1457,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[16, 17, 18],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "merchant.storeId",
@@ -1418,6 +1475,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "storeId: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "merchant.storeName",
@@ -1434,6 +1492,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "merchant.terminalId",
@@ -1451,6 +1510,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "terminalId: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "customer",
@@ -1467,6 +1527,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[20, 23],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "customer.buyer",
@@ -1483,6 +1544,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[21, 22],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "customer.buyer.buyerInfoType",
@@ -1499,6 +1561,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "customer.buyer.userAgent",
@@ -1519,6 +1582,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MaxChars(1000), severity: RuleSeverity::Error, truncated: true, source: "Merpay: Single byte alphanumeric characters and symbols 1000 characters or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::Charset(Charset::SingleByte), severity: RuleSeverity::Error, truncated: false, source: "Merpay: Single byte alphanumeric characters and symbols 1000 characters or less" },
         ],
+        rule_masks: [0x3, 0x0, 0x0, 0x0, 0xc, 0x0],
     },
     FieldSpec {
         path: "customer.shipping",
@@ -1535,6 +1599,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[24],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "customer.shipping.deliveryAddressType",
@@ -1551,6 +1616,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control",
@@ -1567,6 +1633,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[26, 27, 28, 29, 30, 31],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.requestMode",
@@ -1583,6 +1650,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.successUrl",
@@ -1599,6 +1667,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.cancelUrl",
@@ -1615,6 +1684,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.errorUrl",
@@ -1631,6 +1701,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.pushUrl",
@@ -1647,6 +1718,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.deregistrationPushUrl",
@@ -1663,6 +1735,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "paymentInstrument",
@@ -1679,6 +1752,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[33],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "paymentInstrument.au",
@@ -1695,6 +1769,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[34],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "paymentInstrument.au.loginType",
@@ -1711,6 +1786,7 @@ static SUBSCRIBE_FIELDS: [FieldSpec; 35] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
 ];
 
@@ -1730,6 +1806,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         children: &[1, 2, 3, 4],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.paymentId",
@@ -1747,6 +1824,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "paymentId: Single byte alphanumeric characters, symbols. Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "order.amount",
@@ -1768,6 +1846,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Rakuten]), all_providers: false, check: Check::MinValue(100), severity: RuleSeverity::Warning, truncated: false, source: "*The minimum amount for Rakuten Pay is 100 yen.If payments less than 100 Yen are likely, please consult Rakuten Inc. in advance." },
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::MaxDigits(7), severity: RuleSeverity::Error, truncated: false, source: "au: Numerical value 7 digits or less" },
         ],
+        rule_masks: [0x1, 0xf, 0x1, 0x11, 0x1, 0x1],
     },
     FieldSpec {
         path: "order.authExtensionType",
@@ -1784,6 +1863,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.fepOrderId",
@@ -1801,6 +1881,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "fepOrderId: Single byte alphanumeric characters, symbols. The symbols used are the hyphen (-) and the underscore (_). (Redirect)" },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction",
@@ -1817,6 +1898,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         children: &[6, 7, 8, 9],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey1",
@@ -1834,6 +1916,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey1: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey2",
@@ -1851,6 +1934,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey2: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.metadata1",
@@ -1867,6 +1951,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.metadata2",
@@ -1883,6 +1968,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control",
@@ -1899,6 +1985,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         children: &[11],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.pushUrl",
@@ -1915,6 +2002,7 @@ static UPDATEORDER_FIELDS: [FieldSpec; 12] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
 ];
 
@@ -1934,6 +2022,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         children: &[1, 2, 3, 4],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.paymentId",
@@ -1951,6 +2040,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "paymentId: Single byte alphanumeric characters, symbols. Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "order.amount",
@@ -1971,6 +2061,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Rakuten]), all_providers: false, check: Check::MaxDigits(7), severity: RuleSeverity::Error, truncated: false, source: "Rakuten Pay:Numerical value 7 digits or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MaxDigits(7), severity: RuleSeverity::Error, truncated: false, source: "Merpay:Numerical value 7 digits or less" },
         ],
+        rule_masks: [0x3, 0x5, 0x1, 0x1, 0x9, 0x1],
     },
     FieldSpec {
         path: "order.description",
@@ -1987,6 +2078,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.fepOrderId",
@@ -2004,6 +2096,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "fepOrderId: Single byte alphanumeric characters, symbols. The symbols used are the hyphen (-) and the underscore (_). (Redirect)" },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction",
@@ -2020,6 +2113,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         children: &[6, 7, 8, 9],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey1",
@@ -2037,6 +2131,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey1: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey2",
@@ -2054,6 +2149,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey2: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.metadata1",
@@ -2070,6 +2166,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.metadata2",
@@ -2086,6 +2183,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control",
@@ -2102,6 +2200,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         children: &[11],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.pushUrl",
@@ -2118,6 +2217,7 @@ static CAPTURE_FIELDS: [FieldSpec; 12] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
 ];
 
@@ -2137,6 +2237,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         children: &[1, 2, 3],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.paymentId",
@@ -2154,6 +2255,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "paymentId: Single byte alphanumeric characters, symbols. Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "order.amount",
@@ -2176,6 +2278,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::MaxDigits(7), severity: RuleSeverity::Error, truncated: false, source: "au:Numerical value 7 digits or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MaxDigits(7), severity: RuleSeverity::Error, truncated: false, source: "Merpay:Numerical value 7 digits or less" },
         ],
+        rule_masks: [0x3, 0x5, 0x9, 0x11, 0x21, 0x1],
     },
     FieldSpec {
         path: "order.fepOrderId",
@@ -2193,6 +2296,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "fepOrderId: Single byte alphanumeric characters, symbols. The symbols used are the hyphen (-) and the underscore (_). (Redirect)" },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction",
@@ -2209,6 +2313,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         children: &[5, 6, 7, 8, 9],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.reason",
@@ -2225,6 +2330,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey1",
@@ -2242,6 +2348,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey1: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey2",
@@ -2259,6 +2366,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey2: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.metadata1",
@@ -2275,6 +2383,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.metadata2",
@@ -2291,6 +2400,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control",
@@ -2307,6 +2417,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         children: &[11],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.pushUrl",
@@ -2323,6 +2434,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "protocol",
@@ -2339,6 +2451,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         children: &[13],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "protocol.forceMode",
@@ -2355,6 +2468,7 @@ static CANCEL_FIELDS: [FieldSpec; 14] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
 ];
 
@@ -2374,6 +2488,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[1, 2, 3, 4, 5, 6],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.paymentId",
@@ -2391,6 +2506,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "paymentId: Single byte alphanumeric characters, symbols. Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "order.originalPaymentId",
@@ -2408,6 +2524,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "originalPaymentId: Specifies the paymentId specified at the time of the On-Demand Payment Request. (paymentId: Only the symbols -(hyphen), _(underscore) can be used.)" },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "order.authCaptureType",
@@ -2427,6 +2544,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay]), all_providers: false, check: Check::MustEqual { value: "auth_with_capture", absent_as: None }, severity: RuleSeverity::Error, truncated: false, source: "*For PayPay, specifying auth_with_capture is required." },
             ProviderRule { providers: ProviderSet::of(&[PayType::Au]), all_providers: false, check: Check::MustEqual { value: "auth_with_capture", absent_as: Some("auth") }, severity: RuleSeverity::Warning, truncated: false, source: "*In the case of au, there are restrictions depending on the merchant's contract status (master registration). auPAY (au Easy Payment): Only Authorization with Capture can be specified; auPAY (Online payment) Web method: Both ... can be specified" },
         ],
+        rule_masks: [0x3, 0x0, 0x0, 0x4, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.amount",
@@ -2452,6 +2570,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MinValue(1), severity: RuleSeverity::Error, truncated: false, source: "Merpay:1 ~ 1000000" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Merpay]), all_providers: false, check: Check::MaxValue(1000000), severity: RuleSeverity::Error, truncated: false, source: "Merpay:1 ~ 1000000" },
         ],
+        rule_masks: [0x3, 0x1d, 0x21, 0x41, 0x181, 0x1],
     },
     FieldSpec {
         path: "order.description",
@@ -2468,6 +2587,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.originalFepOrderId",
@@ -2485,6 +2605,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "fepOrderId: The symbols used are the hyphen (-) and the underscore (_). (Redirect)" },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction",
@@ -2501,6 +2622,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[8, 9, 10, 11],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey1",
@@ -2518,6 +2640,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey1: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey2",
@@ -2535,6 +2658,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey2: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.metadata1",
@@ -2551,6 +2675,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.metadata2",
@@ -2567,6 +2692,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item",
@@ -2583,6 +2709,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[13, 14, 15],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item[].id",
@@ -2603,6 +2730,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Rakuten]), all_providers: false, check: Check::MaxBytes(64), severity: RuleSeverity::Error, truncated: false, source: "Rakuten Pay: Single byte alphanumeric characters 64 bytes or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Rakuten]), all_providers: false, check: Check::Charset(Charset::Alnum), severity: RuleSeverity::Error, truncated: false, source: "Rakuten Pay: Single byte alphanumeric characters 64 bytes or less" },
         ],
+        rule_masks: [0x3, 0xc, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item[].name",
@@ -2621,6 +2749,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay]), all_providers: false, check: Check::MaxBytes(255), severity: RuleSeverity::Error, truncated: true, source: "PayPay: String 255 bytes or less" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Rakuten]), all_providers: false, check: Check::MaxChars(300), severity: RuleSeverity::Error, truncated: true, source: "Rakuten Pay: Double byte, Single byte 300 characters or less" },
         ],
+        rule_masks: [0x1, 0x2, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "item[].categoryId",
@@ -2638,6 +2767,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::Alnum), severity: RuleSeverity::Error, truncated: false, source: "categoryId: string <= 4 characters Single byte alphanumeric characters" },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "merchant",
@@ -2654,6 +2784,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[17, 18],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "merchant.storeId",
@@ -2671,6 +2802,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "storeId: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "merchant.terminalId",
@@ -2688,6 +2820,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "terminalId: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "control",
@@ -2704,6 +2837,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[20],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.pushUrl",
@@ -2720,6 +2854,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "protocol",
@@ -2736,6 +2871,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[22, 23],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "protocol.recoveryType",
@@ -2752,6 +2888,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "protocol.recoveryExpiredDatetime",
@@ -2770,6 +2907,7 @@ static CHARGE_FIELDS: [FieldSpec; 24] = [
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::MinChars(14), severity: RuleSeverity::Error, truncated: false, source: "spec pattern ^[0-9]{14}$" },
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::Digits), severity: RuleSeverity::Error, truncated: false, source: "recoveryExpiredDatetime: string <date> <= 14 characters Single byte numbers <yyyyMMddHHmmss>" },
         ],
+        rule_masks: [0x3, 0x3, 0x3, 0x3, 0x3, 0x3],
     },
 ];
 
@@ -2789,6 +2927,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         children: &[1, 2],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "order.paymentId",
@@ -2806,6 +2945,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "paymentId: Single byte alphanumeric characters, symbols. Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "order.fepOrderId",
@@ -2823,6 +2963,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "fepOrderId: Single byte alphanumeric characters, symbols. The symbols used are the hyphen (-) and the underscore (_). (Redirect)" },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction",
@@ -2839,6 +2980,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         children: &[4, 5, 6, 7],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey1",
@@ -2856,6 +2998,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey1: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.merchantRequestKey2",
@@ -2873,6 +3016,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "merchantRequestKey2: Only the symbols -(hyphen), _(underscore) can be used." },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
     FieldSpec {
         path: "transaction.metadata1",
@@ -2889,6 +3033,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.metadata2",
@@ -2905,6 +3050,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control",
@@ -2921,6 +3067,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         children: &[9],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "control.pushUrl",
@@ -2937,6 +3084,7 @@ static TERMINATE_FIELDS: [FieldSpec; 10] = [
         children: &[],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
 ];
 
@@ -2956,6 +3104,7 @@ static GETTRANSACTIONRESULT_FIELDS: [FieldSpec; 2] = [
         children: &[1],
         rules: &[
         ],
+        rule_masks: [0x0, 0x0, 0x0, 0x0, 0x0, 0x0],
     },
     FieldSpec {
         path: "transaction.fepReferenceId",
@@ -2973,6 +3122,7 @@ static GETTRANSACTIONRESULT_FIELDS: [FieldSpec; 2] = [
         rules: &[
             ProviderRule { providers: ProviderSet::of(&[PayType::Paypay, PayType::Rakuten, PayType::Docomo, PayType::Au, PayType::Merpay]), all_providers: true, check: Check::Charset(Charset::AlnumHyphenUnderscore), severity: RuleSeverity::Error, truncated: false, source: "fepReferenceId: Single byte alphanumeric characters, symbols. The symbols used are the hyphen (-) and the underscore (_). (Redirect)" },
         ],
+        rule_masks: [0x1, 0x1, 0x1, 0x1, 0x1, 0x1],
     },
 ];
 

@@ -4,6 +4,10 @@
 //! [`validate`] walks a request body (`serde_json::Value`) against the generated tables
 //! of `vt4g_generated::rules` (compiled from `openapi/unified-api-1.1.3.yaml` and
 //! `openapi/provider-rules.yaml`) and reports **all** findings at once.
+//! [`ValidateRequest::validate`] does the same on the typed requests
+//! (`vt4g::generated::types::PayRequest`, …) through generated walkers, with the same
+//! check functions and exactly the same report (see [`ValidateRequest`]); it is the
+//! faster path when the request is already typed.
 //!
 //! ```
 //! use vt4g::validation::{validate, ValidationOptions};
@@ -454,6 +458,34 @@ impl<'a> PathStack<'a> {
     }
 }
 
+/// Something that renders as the JSON path of a finding (only when one is reported).
+trait RenderPath {
+    fn render(&self) -> String;
+}
+
+impl RenderPath for PathStack<'_> {
+    fn render(&self) -> String {
+        PathStack::render(self)
+    }
+}
+
+/// A path stack plus one more key, not pushed (the typed walk's string fields).
+struct WithLeaf<'p, 'a> {
+    stack: &'p PathStack<'a>,
+    leaf: &'static str,
+}
+
+impl RenderPath for WithLeaf<'_, '_> {
+    fn render(&self) -> String {
+        let mut out = self.stack.render();
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(self.leaf);
+        out
+    }
+}
+
 // ------------------------------------------------------------------ the validator
 
 struct Ctx<'o> {
@@ -461,6 +493,22 @@ struct Ctx<'o> {
     opts: &'o ValidationOptions,
     provider: Option<PayType>,
     out: Vec<Violation>,
+    url_memo: UrlMemo,
+}
+
+/// What the URL fast path learned (scheme and port) of an accepted URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QuickUrlBits {
+    https: bool,
+    port: u16,
+}
+
+/// The fast path's verdicts of the URL fields seen so far (by field index).
+#[derive(Default)]
+struct UrlMemo {
+    len: usize,
+    keys: [u16; 8],
+    vals: [Option<QuickUrlBits>; 8],
 }
 
 /// Validates a request body of `command` and returns every finding.
@@ -538,6 +586,7 @@ impl<'o> Ctx<'o> {
             opts,
             provider: None,
             out: Vec::new(),
+            url_memo: UrlMemo::default(),
         }
     }
 
@@ -829,41 +878,52 @@ impl Ctx<'_> {
 
     /// Reports a present field the provider does not use (once, at the outermost such
     /// field) and returns whether the field is inside such a field.
+    #[inline]
     fn field_present(
         &mut self,
         field: &'static FieldSpec,
-        path: &PathStack<'_>,
+        path: &impl RenderPath,
         parent_unsupported: bool,
     ) -> bool {
-        let mut unsupported = parent_unsupported;
         if let Some(p) = self.provider {
             if !parent_unsupported
                 && !field.required
                 && !field.supported.is_empty()
                 && !field.supported.contains(p)
             {
-                unsupported = true;
-                let pth = path.render();
-                self.push_at(
-                    pth.clone(),
-                    Some(p),
-                    RuleKind::UnsupportedByProvider,
-                    format!("used by: {}", field.supported),
-                    "present".into(),
-                    if self.opts.strict {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                    format!(
-                        "{pth} is not used by {} (only by {}); the server ignores it.",
-                        p.display_name(),
-                        field.supported
-                    ),
-                );
+                self.unsupported_finding(field, p, path);
+                return true;
             }
         }
-        unsupported
+        parent_unsupported
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unsupported_finding(
+        &mut self,
+        field: &'static FieldSpec,
+        p: PayType,
+        path: &impl RenderPath,
+    ) {
+        let pth = path.render();
+        self.push_at(
+            pth.clone(),
+            Some(p),
+            RuleKind::UnsupportedByProvider,
+            format!("used by: {}", field.supported),
+            "present".into(),
+            if self.opts.strict {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            format!(
+                "{pth} is not used by {} (only by {}); the server ignores it.",
+                p.display_name(),
+                field.supported
+            ),
+        );
     }
 
     fn check_field<'v>(
@@ -921,64 +981,90 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_string(&mut self, field: &'static FieldSpec, s: &str, path: &PathStack<'_>) {
+    /// The checks of a present string field: spec `maxLength` and `enum`, then every
+    /// applicable rule. The conditions are tested inline; findings are built in cold
+    /// functions (nothing is formatted or allocated when the value passes).
+    #[inline]
+    fn check_string(&mut self, field: &'static FieldSpec, s: &str, path: &impl RenderPath) {
         // Spec maxLength (characters); fast path: bytes ≤ limit ⇒ characters ≤ limit.
         if let Some(max) = field.max_length {
-            let max = max as usize;
-            if s.len() > max {
-                let n = text::char_count(s);
-                if n > max {
-                    let pth = path.render();
-                    self.push_at(
-                        pth.clone(),
-                        None,
-                        RuleKind::MaxLength,
-                        plural(max, "character"),
-                        plural(n, "character"),
-                        Severity::Error,
-                        format!(
-                            "{pth} has {} but the spec allows at most {}.",
-                            plural(n, "character"),
-                            plural(max, "character")
-                        ),
-                    );
-                }
+            if s.len() > max as usize {
+                self.max_length_finding(max as usize, s, path);
             }
         }
-        if !field.enum_values.is_empty() && !field.enum_values.contains(&s) {
-            let pth = path.render();
-            let shown: String = if s.len() <= 40 {
-                s.to_string()
-            } else {
-                format!("{} characters", text::char_count(s))
-            };
-            self.push_at(
-                pth.clone(),
-                None,
-                RuleKind::Enum,
-                format!("one of: {}", field.enum_values.join(", ")),
-                format!("\"{shown}\""),
-                Severity::Error,
-                format!(
-                    "{pth} must be one of {} but is \"{shown}\".",
-                    field.enum_values.join(", ")
-                ),
-            );
+        if !field.enum_values.is_empty() && !field.enum_values.iter().any(|v| short_eq(v, s)) {
+            self.enum_finding(field, s, path);
         }
         let mut scan: Option<text::SjisScan> = None;
-        for rule in field.rules {
+        // The applicable rules, in table order: the `all_providers` ones (provider
+        // `None`) and the current provider's.
+        let mut mask = field.rule_masks[self.provider.map_or(5, |p| p as usize)];
+        while mask != 0 {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let Some(rule) = field.rules.get(k) else {
+                break;
+            };
             let provider = if rule.all_providers {
                 None
             } else {
-                match self.provider {
-                    Some(p) if rule.providers.contains(p) => Some(p),
-                    _ => continue,
-                }
+                self.provider
             };
-            self.apply(field, rule, provider, s, path, &mut scan);
+            if may_violate(rule, provider, s) {
+                self.apply(field, rule, provider, s, path, &mut scan);
+            }
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn max_length_finding(&mut self, max: usize, s: &str, path: &impl RenderPath) {
+        let n = text::char_count(s);
+        if n > max {
+            let pth = path.render();
+            self.push_at(
+                pth.clone(),
+                None,
+                RuleKind::MaxLength,
+                plural(max, "character"),
+                plural(n, "character"),
+                Severity::Error,
+                format!(
+                    "{pth} has {} but the spec allows at most {}.",
+                    plural(n, "character"),
+                    plural(max, "character")
+                ),
+            );
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn enum_finding(&mut self, field: &'static FieldSpec, s: &str, path: &impl RenderPath) {
+        let pth = path.render();
+        let shown: String = if s.len() <= 40 {
+            s.to_string()
+        } else {
+            format!("{} characters", text::char_count(s))
+        };
+        self.push_at(
+            pth.clone(),
+            None,
+            RuleKind::Enum,
+            format!("one of: {}", field.enum_values.join(", ")),
+            format!("\"{shown}\""),
+            Severity::Error,
+            format!(
+                "{pth} must be one of {} but is \"{shown}\".",
+                field.enum_values.join(", ")
+            ),
+        );
+    }
+
+    /// Applies one rule and reports its finding. Called only when [`may_violate`] says
+    /// the value may violate it; the conditions here are the exact ones.
+    #[cold]
+    #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn apply(
         &mut self,
@@ -986,7 +1072,7 @@ impl Ctx<'_> {
         rule: &'static ProviderRule,
         provider: Option<PayType>,
         s: &str,
-        path: &PathStack<'_>,
+        path: &impl RenderPath,
         scan_cache: &mut Option<text::SjisScan>,
     ) {
         let strict = self.opts.strict;
@@ -1267,17 +1353,20 @@ impl Ctx<'_> {
             }
             CrossKind::Url => {
                 if let Some(s) = v0.as_str() {
-                    self.check_url(f0, s);
+                    let q = self.quick_url(rule.fields[0], s);
+                    self.check_url(f0, s, q);
                 }
             }
             CrossKind::RedirectUrl => {
                 if let Some(s) = v0.as_str() {
-                    self.check_redirect_url(f0, s, rule);
+                    let q = self.quick_url(rule.fields[0], s);
+                    self.check_redirect_url(f0, s, q, rule);
                 }
             }
             CrossKind::WebhookUrl => {
                 if let Some(s) = v0.as_str() {
-                    self.check_webhook_url(f0, s, rule);
+                    let q = self.quick_url(rule.fields[0], s);
+                    self.check_webhook_url(f0, s, q, rule);
                 }
             }
             CrossKind::OnlyWhen { value } => {
@@ -1359,8 +1448,27 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_url(&mut self, f: &FieldSpec, s: &str) {
-        if url_rules::quick_url(s).is_some() {
+    /// The URL fast path's verdict on field `field`'s value `s`, computed once per
+    /// field and validation (several URL rules look at the same field).
+    fn quick_url(&mut self, field: u16, s: &str) -> Option<QuickUrlBits> {
+        let memo = &mut self.url_memo;
+        if let Some(k) = memo.keys[..memo.len].iter().position(|&k| k == field) {
+            return memo.vals[k];
+        }
+        let v = url_rules::quick_url(s).map(|q| QuickUrlBits {
+            https: q.https,
+            port: q.port,
+        });
+        if memo.len < memo.keys.len() {
+            memo.keys[memo.len] = field;
+            memo.vals[memo.len] = v;
+            memo.len += 1;
+        }
+        v
+    }
+
+    fn check_url(&mut self, f: &FieldSpec, s: &str, quick: Option<QuickUrlBits>) {
+        if quick.is_some() {
             return;
         }
         let parsed = url::Url::parse(s);
@@ -1385,8 +1493,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_redirect_url(&mut self, f: &FieldSpec, s: &str, rule: &CrossRule) {
-        let is_http = match url_rules::quick_url(s) {
+    fn check_redirect_url(
+        &mut self,
+        f: &FieldSpec,
+        s: &str,
+        quick: Option<QuickUrlBits>,
+        rule: &CrossRule,
+    ) {
+        let is_http = match quick {
             Some(q) => !q.https,
             None => match url::Url::parse(s) {
                 Ok(u) => u.scheme() == "http",
@@ -1412,8 +1526,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_webhook_url(&mut self, f: &FieldSpec, s: &str, rule: &CrossRule) {
-        if let Some(q) = url_rules::quick_url(s) {
+    fn check_webhook_url(
+        &mut self,
+        f: &FieldSpec,
+        s: &str,
+        quick: Option<QuickUrlBits>,
+        rule: &CrossRule,
+    ) {
+        if let Some(q) = quick {
             if q.https && q.port == 443 {
                 // A domain host (never an IP literal or localhost): nothing more to check offline.
                 return;
@@ -1524,6 +1644,31 @@ impl Ctx<'_> {
     }
 }
 
+/// String equality without a `memcmp` call for the short strings of enum values.
+#[inline]
+fn short_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// A cheap pre-test of [`Ctx::apply`]: `false` only when `rule` certainly finds nothing
+/// in `s` (each condition is implied by the exact one in `apply`).
+#[inline]
+fn may_violate(rule: &ProviderRule, provider: Option<PayType>, s: &str) -> bool {
+    match rule.check {
+        Check::MaxDigits(n) => s.len() > n as usize && is_digit_string(s),
+        Check::MinValue(min) => is_digit_string(s) && digit_value(s) < min,
+        Check::MaxValue(max) => is_digit_string(s) && digit_value(s) > max,
+        Check::MinChars(n) => s.len() < n as usize || text::char_count(s) < n as usize,
+        Check::MaxBytes(n) | Check::MaxChars(n) => s.len() > n as usize,
+        Check::DoubleByte => true,
+        Check::NoDeviceDependent => !s.is_ascii(),
+        Check::Charset(cs) => first_outside(cs, s).is_some(),
+        Check::Required => false,
+        Check::MustEqual { value, .. } => provider.is_some() && s != value,
+    }
+}
+
 /// Formats " for <Provider>" (or nothing) lazily inside `format!`.
 struct Who(Option<PayType>);
 
@@ -1554,45 +1699,64 @@ fn first_outside(cs: Charset, s: &str) -> Option<(usize, char)> {
     if cs == Charset::Digits && s.is_empty() {
         return Some((0, ' '));
     }
-    if s.is_ascii() {
-        // Every charset is ASCII-only: a 128-bit table per charset.
-        let table = ascii_table(cs);
-        return s
-            .bytes()
-            .position(|b| table & (1u128 << b) == 0)
-            .map(|i| (i, char::from(s.as_bytes()[i])));
+    // Every charset is ASCII-only: one table lookup per byte. The first byte outside
+    // the set is either an ASCII character or the first byte of a non-ASCII one; every
+    // byte before it is ASCII, so its byte index is its character index.
+    let bit = charset_bit(cs);
+    let b = s.as_bytes();
+    // Eight bytes per step without branching on each byte (the common case: no
+    // character outside the set); the exact position is searched only after a miss.
+    let mut start = 0;
+    for chunk in b.chunks_exact(8) {
+        let all = chunk
+            .iter()
+            .fold(0xff, |acc, &c| acc & CHARSET_BYTES[usize::from(c)]);
+        if all & bit == 0 {
+            break;
+        }
+        start += 8;
     }
-    s.chars().enumerate().find(|(_, c)| !cs.allows(*c))
+    let i = start
+        + b[start..]
+            .iter()
+            .position(|&c| CHARSET_BYTES[usize::from(c)] & bit == 0)?;
+    s[i..].chars().next().map(|c| (i, c))
 }
 
-/// The ASCII members of `cs` as a bit set.
-fn ascii_table(cs: Charset) -> u128 {
-    const fn build(cs: Charset) -> u128 {
-        let mut t = 0u128;
-        let mut c = 0u8;
-        while c < 128 {
-            if cs.allows(c as char) {
-                t |= 1 << c;
-            }
-            c += 1;
-        }
-        t
-    }
-    const TABLES: [u128; 5] = [
-        build(Charset::Alnum),
-        build(Charset::AlnumHyphenUnderscore),
-        build(Charset::PaypayItemId),
-        build(Charset::Digits),
-        build(Charset::SingleByte),
-    ];
+/// The bit of `cs` in [`CHARSET_BYTES`].
+const fn charset_bit(cs: Charset) -> u8 {
     match cs {
-        Charset::Alnum => TABLES[0],
-        Charset::AlnumHyphenUnderscore => TABLES[1],
-        Charset::PaypayItemId => TABLES[2],
-        Charset::Digits => TABLES[3],
-        Charset::SingleByte => TABLES[4],
+        Charset::Alnum => 1,
+        Charset::AlnumHyphenUnderscore => 2,
+        Charset::PaypayItemId => 4,
+        Charset::Digits => 8,
+        Charset::SingleByte => 16,
     }
 }
+
+/// For each byte, the charsets (bits of [`charset_bit`]) that allow it.
+static CHARSET_BYTES: [u8; 256] = {
+    const ALL: [Charset; 5] = [
+        Charset::Alnum,
+        Charset::AlnumHyphenUnderscore,
+        Charset::PaypayItemId,
+        Charset::Digits,
+        Charset::SingleByte,
+    ];
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 128 {
+        let mut k = 0;
+        while k < ALL.len() {
+            if ALL[k].allows(c as u8 as char) {
+                t[c] |= charset_bit(ALL[k]);
+            }
+            k += 1;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// Describes one character for a message: printable ones quoted, with the code point.
 fn describe_char(c: char) -> String {
@@ -1797,6 +1961,31 @@ pub fn truncate_for<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte-table scan (8 bytes per step) finds what the per-character
+        /// definition (`Charset::allows`) finds.
+        #[test]
+        fn first_outside_matches_the_definition(
+            s in "[a-zA-Z0-9_*@. ~-]{0,30}(|[^a-z]{0,3})[a-z0-9]{0,12}",
+            k in 0..5usize,
+        ) {
+            let cs = [
+                Charset::Alnum,
+                Charset::AlnumHyphenUnderscore,
+                Charset::PaypayItemId,
+                Charset::Digits,
+                Charset::SingleByte,
+            ][k];
+            let expect = if cs == Charset::Digits && s.is_empty() {
+                Some((0, ' '))
+            } else {
+                s.chars().enumerate().find(|(_, c)| !cs.allows(*c))
+            };
+            prop_assert_eq!(first_outside(cs, &s), expect);
+        }
+    }
 
     #[test]
     fn jst_round_trip() {

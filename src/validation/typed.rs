@@ -1,7 +1,21 @@
 //! Validation of the typed request structs (`vt4g::generated::types::PayRequest`, …).
 //!
 //! [`ValidateRequest::validate`] reports exactly what [`validate`](super::validate) reports
-//! for `serde_json::to_value(request)` with the same options.
+//! for `serde_json::to_value(request)` with the same options — the same findings in the
+//! same order (differential proptest in `tests/validation_typed.rs`; the boundary tests
+//! run through both).
+//!
+//! How: `cargo xtask codegen` generates, from the same rule tables as
+//! `vt4g_generated::rules` and from the generated types, one walker per command
+//! (`vt4g_generated::validate_typed::visit_pay`, …). A walker reads the struct fields
+//! directly (no key lookup, no allocation) and reports each present field with its
+//! table index, in the order `to_value` would present them (serialization order, which
+//! codegen checks is the JSON-key order of `serde_json::Map`), then each object's
+//! absent fields in table order. [`TypedWalk`] receives them and calls the very
+//! per-field, absent-field and cross-field check functions of the `Value` validator
+//! (`Ctx::field_present`, `Ctx::check_string`, `Ctx::absent_field`, `Ctx::cross`), so
+//! the two validators cannot disagree on a rule. What the typed walk never needs: the
+//! unknown-field and JSON-type checks (the types cannot hold either).
 
 use vt4g_generated::types::{
     CancelRequest, CaptureRequest, ChargeRequest, GetTransactionResultRequest, PayRequest,
@@ -11,7 +25,7 @@ use vt4g_generated::types::{
 use vt4g_generated::rules::{command_spec, FieldSpec};
 use vt4g_generated::validate_typed::{self, RequestVisitor};
 
-use super::{Ctx, Got, PathStack, Seg, ValidationOptions, ValidationReport, MAX_DEPTH};
+use super::{Ctx, Got, PathStack, Seg, ValidationOptions, ValidationReport, WithLeaf, MAX_DEPTH};
 use crate::{Command, PayType};
 
 /// A typed request of one command that can be validated before it is sent.
@@ -103,12 +117,16 @@ impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
     fn string(&mut self, field: u16, value: &'r str) {
         let f = self.field(field);
         let parent = self.parent_unsupported();
-        if !self.path.push(Seg::Key(f.name)) {
-            return;
-        }
-        self.ctx.field_present(f, &self.path, parent);
-        self.ctx.check_string(f, value, &self.path);
-        self.path.pop();
+        // The key is not pushed: it is appended only when a finding renders the path.
+        // (The Value walk skips fields deeper than MAX_DEPTH; typed requests are
+        // never that deep.)
+        debug_assert!(self.path.len < MAX_DEPTH, "typed requests are shallow");
+        let at = WithLeaf {
+            stack: &self.path,
+            leaf: f.name,
+        };
+        self.ctx.field_present(f, &at, parent);
+        self.ctx.check_string(f, value, &at);
         if let Some(slot) = self.seen.get_mut(usize::from(field)) {
             *slot = Got::Str(value);
         }

@@ -169,47 +169,39 @@ pub(crate) fn quick_url(s: &str) -> Option<QuickUrl<'_>> {
     }
     // Host: labels of [A-Za-z0-9-], not starting/ending with '-', separated by '.'.
     let host_start = i;
-    let mut label_len = 0usize;
+    let mut label_start = i;
     let mut label_numeric = true;
-    let mut prev = b'.';
     while i < b.len() {
-        let c = b[i];
-        match c {
-            b'a'..=b'z' | b'A'..=b'Z' => label_numeric = false,
-            b'0'..=b'9' => {}
-            b'-' if label_len > 0 => label_numeric = false,
-            b'.' if label_len > 0 && prev != b'-' && label_len <= 63 => {
-                label_len = 0;
-                label_numeric = true;
-                prev = c;
-                i += 1;
-                continue;
+        let cls = HOST_CLASS[usize::from(b[i])];
+        if cls == H_DIGIT {
+            i += 1;
+        } else if cls == H_ALPHA || (cls == H_HYPHEN && i > label_start) {
+            label_numeric = false;
+            i += 1;
+        } else if cls == H_DOT {
+            if !label_ok(&b[label_start..i]) {
+                return None;
             }
-            b':' | b'/' | b'?' | b'#' => break,
-            _ => return None,
+            i += 1;
+            label_start = i;
+            label_numeric = true;
+        } else if cls == H_END {
+            break;
+        } else {
+            return None;
         }
-        label_len += 1;
-        prev = c;
-        i += 1;
     }
     let host = &s[host_start..i];
-    if label_len == 0 || label_len > 63 || prev == b'-' || label_numeric || host.len() > 253 {
+    let last = &b[label_start..i];
+    if !label_ok(last) || label_numeric || host.len() > 253 {
         return None;
     }
     // The URL standard's "ends in a number": the last label `0x`/`0X` + hex digits is
     // an IPv4 number too.
-    let last = &host.as_bytes()[host.len() - label_len..];
     if last.len() >= 2
         && last[0] == b'0'
         && (last[1] | 0x20) == b'x'
         && last[2..].iter().all(u8::is_ascii_hexdigit)
-    {
-        return None;
-    }
-    // Punycode labels are decoded and validated by the parser (IDNA): leave them to it.
-    if host
-        .split('.')
-        .any(|l| l.len() >= 4 && l.as_bytes()[..4].eq_ignore_ascii_case(b"xn--"))
     {
         return None;
     }
@@ -235,24 +227,66 @@ pub(crate) fn quick_url(s: &str) -> Option<QuickUrl<'_>> {
             return None;
         }
     }
-    // Path, query, fragment: printable URL characters only.
+    // Path, query, fragment: printable URL characters only (branch-free over the tail).
     if !b[i..]
         .iter()
-        .all(|&c| TAIL_OK & (1u128 << (c & 0x7f)) != 0 && c < 0x80)
+        .fold(true, |ok, &c| ok & TAIL_OK[usize::from(c)])
     {
         return None;
     }
     Some(QuickUrl { https, host, port })
 }
 
-/// The ASCII characters accepted unescaped in the path/query/fragment by the fast path.
-const TAIL_OK: u128 = {
-    let mut t = 0u128;
-    let mut c = 0u8;
+/// A label of a fast-path host: 1 to 63 bytes, not ending with '-' (a leading '-' is
+/// refused while scanning), and not a punycode (`xn--`) label, which the parser decodes
+/// and validates (IDNA).
+fn label_ok(l: &[u8]) -> bool {
+    !l.is_empty()
+        && l.len() <= 63
+        && l[l.len() - 1] != b'-'
+        && !(l.len() >= 4 && l[..4].eq_ignore_ascii_case(b"xn--"))
+}
+
+const H_BAD: u8 = 0;
+const H_ALPHA: u8 = 1;
+const H_DIGIT: u8 = 2;
+const H_HYPHEN: u8 = 3;
+const H_DOT: u8 = 4;
+const H_END: u8 = 5;
+
+/// The class of each byte in a fast-path host.
+static HOST_CLASS: [u8; 256] = {
+    let mut t = [H_BAD; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() {
+            H_ALPHA
+        } else if b.is_ascii_digit() {
+            H_DIGIT
+        } else if b == b'-' {
+            H_HYPHEN
+        } else if b == b'.' {
+            H_DOT
+        } else if matches!(b, b':' | b'/' | b'?' | b'#') {
+            H_END
+        } else {
+            H_BAD
+        };
+        c += 1;
+    }
+    t
+};
+
+/// The bytes accepted unescaped in the path/query/fragment by the fast path (ASCII only).
+static TAIL_OK: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0usize;
     while c < 128 {
-        let ok = c.is_ascii_alphanumeric()
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
             || matches!(
-                c,
+                b,
                 b'/' | b'?'
                     | b'#'
                     | b'-'
@@ -274,9 +308,6 @@ const TAIL_OK: u128 = {
                     | b':'
                     | b'@'
             );
-        if ok {
-            t |= 1 << c;
-        }
         c += 1;
     }
     t

@@ -739,6 +739,17 @@ pub fn generate_rules_and_layouts(
         }
     }
 
+    for t in &tables {
+        for (i, f) in t.fields.iter().enumerate() {
+            if t.rules[i].len() > 32 {
+                errors.push(RuleError::new(
+                    t.command,
+                    &f.path,
+                    "more than 32 rules on one field (FieldSpec::rule_masks has 32 bits)",
+                ));
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -1197,6 +1208,17 @@ fn emit(tables: &[CommandTable]) -> String {
                 );
             }
             let _ = writeln!(s, "        ],");
+            let mut masks = [0u32; 6];
+            for (k, r) in t.rules[i].iter().enumerate() {
+                let bit = 1u32 << k.min(31);
+                for (p, m) in masks.iter_mut().enumerate() {
+                    if r.all || (p < 5 && r.providers & (1 << p) != 0) {
+                        *m |= bit;
+                    }
+                }
+            }
+            let masks: Vec<String> = masks.iter().map(|m| format!("{m:#x}")).collect();
+            let _ = writeln!(s, "        rule_masks: [{}],", masks.join(", "));
             let _ = writeln!(s, "    }},");
         }
         let _ = writeln!(s, "];\n");

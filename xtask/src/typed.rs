@@ -452,3 +452,64 @@ pub fn generate_typed_module(
         syn::parse_file(&body).map_err(|e| format!("validate_typed.rs does not parse: {e}"))?;
     Ok(format!("{MODEL}\n{}", prettyplease::unparse(&file)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::LayoutField;
+
+    fn layout(fields: &[(&str, &'static str, &[usize])], root: &[usize]) -> CommandLayout {
+        CommandLayout {
+            command: "pay",
+            variant: "Pay",
+            fields: fields
+                .iter()
+                .map(|(n, t, c)| LayoutField {
+                    path: (*n).into(),
+                    name: (*n).into(),
+                    json_type: t,
+                    children: c.to_vec(),
+                })
+                .collect(),
+            root: root.to_vec(),
+        }
+    }
+
+    const CLIENT: &str = r#"
+        pub mod types {
+            pub struct PayRequest {
+                #[serde(rename = "aField", skip_serializing_if = "::std::option::Option::is_none")]
+                pub a_field: ::std::option::Option<PayRequestAField>,
+                pub b: ::std::string::String,
+            }
+            pub struct PayRequestAField(::std::string::String);
+        }
+    "#;
+
+    #[test]
+    fn walks_present_then_absent_fields() {
+        let l = layout(&[("b", "string", &[]), ("aField", "string", &[])], &[0, 1]);
+        let src = generate_typed_module(&[l], CLIENT).expect("generates");
+        let walk = &src[src.find("pub fn visit_pay").expect("visit_pay")..];
+        let a = walk
+            .find("v.string(1, x1.as_str())")
+            .expect("aField first (JSON order)");
+        let b = walk.find("v.string(0, x2.as_str())").expect("then b");
+        let absent = walk.find("if r.a_field.is_none()").expect("absent aField");
+        assert!(a < b && b < absent, "{walk}");
+    }
+
+    #[test]
+    fn refuses_fields_the_table_does_not_know() {
+        let l = layout(&[("b", "string", &[])], &[0]);
+        let e = generate_typed_module(&[l], CLIENT).expect_err("aField is not in the table");
+        assert!(e.contains("aField"), "{e}");
+    }
+
+    #[test]
+    fn refuses_a_json_type_mismatch() {
+        let l = layout(&[("b", "object", &[]), ("aField", "string", &[])], &[0, 1]);
+        let e = generate_typed_module(&[l], CLIENT).expect_err("b is a string in Rust");
+        assert!(e.contains("does not match"), "{e}");
+    }
+}

@@ -419,6 +419,11 @@ pub struct FieldSpec {
     pub children: &'static [u16],
     /// The provider rules of the field.
     pub rules: &'static [ProviderRule],
+    /// Which [`FieldSpec::rules`] apply (bit `k` = `rules[k]`): index `p as usize` for
+    /// provider `p` (its own rules and the `all_providers` ones), index 5 when no provider
+    /// is known (the `all_providers` rules only). Iterating the set bits upwards visits
+    /// the applicable rules in table order.
+    pub rule_masks: [u32; 6],
 }
 
 /// A rule spanning fields or needing more than the field's own value.
