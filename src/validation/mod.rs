@@ -490,6 +490,8 @@ impl RenderPath for WithLeaf<'_, '_> {
 
 struct Ctx<'o> {
     spec: &'static CommandSpec,
+    /// [`FastAccept`] of each field of `spec` (by field index) and provider slot.
+    fast: &'static [[FastAccept; 6]],
     opts: &'o ValidationOptions,
     provider: Option<PayType>,
     out: Vec<Violation>,
@@ -583,6 +585,7 @@ impl<'o> Ctx<'o> {
     fn new(spec: &'static CommandSpec, opts: &'o ValidationOptions) -> Self {
         Ctx {
             spec,
+            fast: fast_accept_table(spec),
             opts,
             provider: None,
             out: Vec::new(),
@@ -737,13 +740,13 @@ impl Ctx<'_> {
                     if k < 64 {
                         present |= 1 << k;
                     }
-                    &fields[i as usize]
+                    i
                 });
             if !path.push(Seg::Key(key.as_str())) {
                 continue;
             }
             match found {
-                Some(field) => self.check_field(field, value, path, parent_unsupported),
+                Some(i) => self.check_field(i, value, path, parent_unsupported),
                 None => {
                     let p = path.render();
                     let allowed: Vec<&str> =
@@ -776,13 +779,28 @@ impl Ctx<'_> {
             if is_present {
                 continue;
             }
-            self.absent_field(field, path);
+            self.absent_field(i, path);
         }
     }
 
-    /// Reports an absent field of the current object (`path`): spec-required,
+    /// Reports an absent field (`index`) of the current object (`path`): spec-required,
     /// provider-required, must-equal defaults.
-    fn absent_field(&mut self, field: &'static FieldSpec, path: &mut PathStack<'_>) {
+    #[inline]
+    fn absent_field(&mut self, index: u16, path: &mut PathStack<'_>) {
+        let slot = self.provider.map_or(5, |p| p as usize);
+        // The common case, inline: an optional field without a rule about its absence.
+        if let Some(fast) = self.fast.get(usize::from(index)) {
+            if fast[slot].absent_silent {
+                return;
+            }
+        }
+        let field = &self.spec.fields[usize::from(index)];
+        self.absent_field_rules(field, path);
+    }
+
+    /// Every check of [`Ctx::absent_field`], one by one.
+    #[inline(never)]
+    fn absent_field_rules(&mut self, field: &'static FieldSpec, path: &mut PathStack<'_>) {
         {
             if field.required {
                 if !path.push(Seg::Key(field.name)) {
@@ -928,11 +946,12 @@ impl Ctx<'_> {
 
     fn check_field<'v>(
         &mut self,
-        field: &'static FieldSpec,
+        index: u16,
         value: &'v Value,
         path: &mut PathStack<'v>,
         parent_unsupported: bool,
     ) {
+        let field = &self.spec.fields[usize::from(index)];
         let unsupported = self.field_present(field, path, parent_unsupported);
         if !type_matches(field.json_type, value) {
             let pth = path.render();
@@ -952,7 +971,7 @@ impl Ctx<'_> {
             return;
         }
         match value {
-            Value::String(s) => self.check_string(field, s, path),
+            Value::String(s) => self.check_string(index, s, path),
             Value::Object(map) => self.walk_object(map, field.children, path, unsupported),
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
@@ -985,7 +1004,33 @@ impl Ctx<'_> {
     /// applicable rule. The conditions are tested inline; findings are built in cold
     /// functions (nothing is formatted or allocated when the value passes).
     #[inline]
-    fn check_string(&mut self, field: &'static FieldSpec, s: &str, path: &impl RenderPath) {
+    fn check_string(&mut self, index: u16, s: &str, path: &impl RenderPath) {
+        let field = &self.spec.fields[usize::from(index)];
+        let slot = self.provider.map_or(5, |p| p as usize);
+        // The common case, inline: a value within every length limit (the spec's
+        // `maxLength` is in the summary), of an allowed enum value, that no applicable
+        // rule can object to (see [`FastAccept`]).
+        if let Some(fast) = self.fast.get(usize::from(index)) {
+            if fast[slot].accepts(s)
+                && (field.enum_values.is_empty()
+                    || field.enum_values.iter().any(|v| short_eq(v, s)))
+            {
+                return;
+            }
+        }
+        self.check_string_rules(field, slot, s, path);
+    }
+
+    /// Every check of [`Ctx::check_string`], one by one (values the fast accept does
+    /// not cover).
+    #[inline(never)]
+    fn check_string_rules(
+        &mut self,
+        field: &'static FieldSpec,
+        slot: usize,
+        s: &str,
+        path: &impl RenderPath,
+    ) {
         // Spec maxLength (characters); fast path: bytes ≤ limit ⇒ characters ≤ limit.
         if let Some(max) = field.max_length {
             if s.len() > max as usize {
@@ -998,7 +1043,7 @@ impl Ctx<'_> {
         let mut scan: Option<text::SjisScan> = None;
         // The applicable rules, in table order: the `all_providers` ones (provider
         // `None`) and the current provider's.
-        let mut mask = field.rule_masks[self.provider.map_or(5, |p| p as usize)];
+        let mut mask = field.rule_masks.get(slot).copied().unwrap_or(0);
         while mask != 0 {
             let k = mask.trailing_zeros() as usize;
             mask &= mask - 1;
@@ -1651,6 +1696,132 @@ fn short_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+/// What a string field's value must satisfy so that no applicable rule can report it
+/// (for one field and one provider slot of [`FieldSpec::rule_masks`]), derived from
+/// the rule tables once per command by [`fast_accept_table`]: every rule the value
+/// passes here is one for which [`may_violate`] is `false` (property-tested), so
+/// skipping the rules is exact, not an approximation. Values outside the summary go
+/// through the rules one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FastAccept {
+    /// `false` when an applicable rule is not summarised (double-byte, numeric range,
+    /// must-equal): the rules are always applied one by one.
+    usable: bool,
+    /// At most this many bytes (spec `maxLength`, digit, byte and character limits:
+    /// bytes ≥ characters).
+    max_len: usize,
+    /// At least this many bytes (with [`ASCII_BIT`] required: characters = bytes).
+    min_len: usize,
+    /// The [`CHARSET_BYTES`] bits every byte must have (charsets, [`ASCII_BIT`]).
+    classes: u8,
+    /// The field's absence is never reported for this provider slot (not required,
+    /// no provider-required or must-equal-with-default rule): what
+    /// [`Ctx::absent_field_rules`] tests, summarised.
+    absent_silent: bool,
+}
+
+impl FastAccept {
+    const ALL: FastAccept = FastAccept {
+        usable: true,
+        max_len: usize::MAX,
+        min_len: 0,
+        classes: 0,
+        absent_silent: true,
+    };
+
+    /// The summary of the spec `maxLength` of `field` and of its rules selected by
+    /// `mask`.
+    fn of(field: &FieldSpec, mask: u32) -> FastAccept {
+        let mut fa = FastAccept::ALL;
+        if let Some(max) = field.max_length {
+            // Characters ≤ bytes.
+            fa.max_len = max as usize;
+        }
+        for (k, rule) in field.rules.iter().enumerate() {
+            if k >= 32 || mask & (1 << k) == 0 {
+                continue;
+            }
+            match rule.check {
+                Check::MaxDigits(n) | Check::MaxBytes(n) | Check::MaxChars(n) => {
+                    fa.max_len = fa.max_len.min(n as usize);
+                }
+                Check::MinChars(n) => {
+                    fa.min_len = fa.min_len.max(n as usize);
+                    fa.classes |= ASCII_BIT;
+                }
+                Check::NoDeviceDependent => fa.classes |= ASCII_BIT,
+                Check::Charset(cs) => {
+                    fa.classes |= charset_bit(cs);
+                    if cs == Charset::Digits {
+                        fa.min_len = fa.min_len.max(1);
+                    }
+                }
+                Check::Required => {}
+                Check::DoubleByte
+                | Check::MinValue(_)
+                | Check::MaxValue(_)
+                | Check::MustEqual { .. } => fa.usable = false,
+            }
+        }
+        if mask >> field.rules.len().min(32) != 0 {
+            // A rule bit without a rule: leave it to the exact loop.
+            fa.usable = false;
+        }
+        fa
+    }
+
+    /// `true` only when no rule summarised by `self` can report `s`.
+    #[inline]
+    fn accepts(self, s: &str) -> bool {
+        self.usable
+            && s.len() <= self.max_len
+            && s.len() >= self.min_len
+            && (self.classes == 0 || and_of_classes(s.as_bytes()) & self.classes == self.classes)
+    }
+}
+
+/// The [`FastAccept`] table of `spec` (computed once per command, from the rule tables).
+fn fast_accept_table(spec: &'static CommandSpec) -> &'static [[FastAccept; 6]] {
+    static TABLES: [std::sync::OnceLock<Box<[[FastAccept; 6]]>>; 8] =
+        [const { std::sync::OnceLock::new() }; 8];
+    let Some(cell) = TABLES.get(spec.command as usize) else {
+        return &[];
+    };
+    cell.get_or_init(|| {
+        spec.fields
+            .iter()
+            .map(|f| {
+                std::array::from_fn(|slot| FastAccept {
+                    absent_silent: absent_silent(f, PayType::ALL.get(slot).copied()),
+                    ..FastAccept::of(f, f.rule_masks[slot])
+                })
+            })
+            .collect()
+    })
+}
+
+/// Whether [`Ctx::absent_field_rules`] reports nothing for an absent `field` whatever
+/// the path (the same conditions, without the findings).
+fn absent_silent(field: &FieldSpec, provider: Option<PayType>) -> bool {
+    if field.required {
+        return false;
+    }
+    let Some(provider) = provider else {
+        return true;
+    };
+    !field.rules.iter().any(|rule| {
+        rule.providers.contains(provider)
+            && match rule.check {
+                Check::Required => true,
+                Check::MustEqual {
+                    value,
+                    absent_as: Some(default),
+                } => default != value,
+                _ => false,
+            }
+    })
+}
+
 /// A cheap pre-test of [`Ctx::apply`]: `false` only when `rule` certainly finds nothing
 /// in `s` (each condition is implied by the exact one in `apply`).
 #[inline]
@@ -1704,23 +1875,55 @@ fn first_outside(cs: Charset, s: &str) -> Option<(usize, char)> {
     // byte before it is ASCII, so its byte index is its character index.
     let bit = charset_bit(cs);
     let b = s.as_bytes();
-    // Eight bytes per step without branching on each byte (the common case: no
-    // character outside the set); the exact position is searched only after a miss.
-    let mut start = 0;
-    for chunk in b.chunks_exact(8) {
-        let all = chunk
-            .iter()
-            .fold(0xff, |acc, &c| acc & CHARSET_BYTES[usize::from(c)]);
-        if all & bit == 0 {
-            break;
-        }
-        start += 8;
+    // The common case (no character outside the set): one branch-free AND of table
+    // entries over all bytes; the exact position is searched only after a miss.
+    if and_of_classes(b) & bit != 0 {
+        return None;
     }
-    let i = start
-        + b[start..]
-            .iter()
-            .position(|&c| CHARSET_BYTES[usize::from(c)] & bit == 0)?;
+    let i = b
+        .iter()
+        .position(|&c| CHARSET_BYTES[usize::from(c)] & bit == 0)?;
     s[i..].chars().next().map(|c| (i, c))
+}
+
+/// The AND of the [`CHARSET_BYTES`] entries of all bytes of `b`: the charsets that
+/// allow every byte. The AND is idempotent, so the last group of bytes may overlap the
+/// ones before it: whole 8-byte groups (and one overlapping group for the rest), no
+/// byte-at-a-time tail loop.
+#[inline]
+fn and_of_classes(b: &[u8]) -> u8 {
+    #[inline(always)]
+    fn group<const N: usize>(g: &[u8; N]) -> u8 {
+        g.iter()
+            .fold(0xff, |acc, &c| acc & CHARSET_BYTES[usize::from(c)])
+    }
+    let n = b.len();
+    if n >= 8 {
+        let mut acc = 0xff;
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            if let Ok(g) = <&[u8; 8]>::try_from(c) {
+                acc &= group(g);
+            }
+        }
+        if !chunks.remainder().is_empty() {
+            if let Ok(g) = <&[u8; 8]>::try_from(&b[n - 8..]) {
+                acc &= group(g);
+            }
+        }
+        acc
+    } else if n >= 4 {
+        match (
+            <&[u8; 4]>::try_from(&b[..4]),
+            <&[u8; 4]>::try_from(&b[n - 4..]),
+        ) {
+            (Ok(x), Ok(y)) => group(x) & group(y),
+            _ => 0,
+        }
+    } else {
+        b.iter()
+            .fold(0xff, |acc, &c| acc & CHARSET_BYTES[usize::from(c)])
+    }
 }
 
 /// The bit of `cs` in [`CHARSET_BYTES`].
@@ -1734,7 +1937,11 @@ const fn charset_bit(cs: Charset) -> u8 {
     }
 }
 
-/// For each byte, the charsets (bits of [`charset_bit`]) that allow it.
+/// The bit of [`CHARSET_BYTES`] set for every ASCII byte.
+const ASCII_BIT: u8 = 32;
+
+/// For each byte, the charsets (bits of [`charset_bit`]) that allow it, and
+/// [`ASCII_BIT`] for the ASCII bytes.
 static CHARSET_BYTES: [u8; 256] = {
     const ALL: [Charset; 5] = [
         Charset::Alnum,
@@ -1746,6 +1953,7 @@ static CHARSET_BYTES: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0usize;
     while c < 128 {
+        t[c] = ASCII_BIT;
         let mut k = 0;
         while k < ALL.len() {
             if ALL[k].allows(c as u8 as char) {
@@ -1985,6 +2193,83 @@ mod tests {
             };
             prop_assert_eq!(first_outside(cs, &s), expect);
         }
+
+        /// The fast accept is exact: whenever it accepts a value, no applicable rule
+        /// of that field (any command, any provider slot) may report it.
+        #[test]
+        fn fast_accept_implies_no_rule_may_violate(
+            s in prop_oneof![
+                "[a-zA-Z0-9_*@. ~-]{0,40}",
+                "[0-9]{0,14}",
+                ".{0,30}",
+                "[ｱ-ﾝＡ-Ｚ０-９あ-ん①㈱Ⅰ a-z]{0,25}",
+            ],
+        ) {
+            for spec in vt4g_generated::rules::COMMANDS.iter() {
+                let table = fast_accept_table(spec);
+                prop_assert_eq!(table.len(), spec.fields.len());
+                for (field, fast) in spec.fields.iter().zip(table) {
+                    for (slot, fa) in fast.iter().enumerate() {
+                        if !fa.accepts(&s) {
+                            continue;
+                        }
+                        let provider = PayType::ALL.get(slot).copied();
+                        for (k, rule) in field.rules.iter().enumerate() {
+                            if field.rule_masks[slot] & (1 << k) == 0 {
+                                continue;
+                            }
+                            let p = if rule.all_providers { None } else { provider };
+                            prop_assert!(
+                                !may_violate(rule, p, &s),
+                                "{} slot {} rule {:?} value {:?}",
+                                field.path,
+                                slot,
+                                rule.check,
+                                s
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `absent_silent` is exact: an absent field it marks silent gets no finding from
+    /// the full absent-field checks (every command, field and provider slot).
+    #[test]
+    fn absent_silent_matches_the_absent_checks() {
+        let opts = ValidationOptions::new(RequestMode::Live);
+        for spec in vt4g_generated::rules::COMMANDS.iter() {
+            let table = fast_accept_table(spec);
+            for (field, fast) in spec.fields.iter().zip(table) {
+                for (slot, fa) in fast.iter().enumerate() {
+                    let mut ctx = Ctx::new(spec, &opts);
+                    ctx.provider = PayType::ALL.get(slot).copied();
+                    ctx.absent_field_rules(field, &mut PathStack::new());
+                    assert_eq!(
+                        fa.absent_silent,
+                        ctx.out.is_empty(),
+                        "{} slot {slot}",
+                        field.path
+                    );
+                }
+            }
+        }
+    }
+
+    /// The fast accept is used: the fields of a typical PayPay pay request are accepted
+    /// without applying their rules one by one (and are refused past a limit).
+    #[test]
+    fn fast_accept_covers_common_fields() {
+        let spec = command_spec(Command::Pay);
+        let table = fast_accept_table(spec);
+        let slot = PayType::Paypay as usize;
+        let idx = |path: &str| spec.fields.iter().position(|f| f.path == path).expect(path);
+        let pid = table[idx("order.paymentId")][slot];
+        assert!(pid.accepts("order-20250615-000001"));
+        assert!(!pid.accepts("order 1"));
+        let name = table[idx("item[].name")][slot];
+        assert!(name.accepts("Organic green tea"));
     }
 
     #[test]

@@ -102,13 +102,15 @@ impl<'o, 'r> TypedWalk<'o, 'r> {
         let mut w = TypedWalk::new(command, opts);
         w.ctx.begin(pay_type.and_then(PayType::from_name));
         walk(&mut w);
-        let TypedWalk { mut ctx, seen, .. } = w;
+        // Borrowed in place (moving `seen` out would copy the whole array).
+        let seen = &w.seen;
+        let ctx = &mut w.ctx;
         let lookup = |i: u16| seen.get(usize::from(i)).copied().unwrap_or_default();
         for rule in ctx.spec.cross_rules {
             ctx.cross(rule, &lookup);
         }
         ValidationReport {
-            violations: ctx.out,
+            violations: std::mem::take(&mut w.ctx.out),
         }
     }
 }
@@ -126,7 +128,7 @@ impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
             leaf: f.name,
         };
         self.ctx.field_present(f, &at, parent);
-        self.ctx.check_string(f, value, &at);
+        self.ctx.check_string(field, value, &at);
         if let Some(slot) = self.seen.get_mut(usize::from(field)) {
             *slot = Got::Str(value);
         }
@@ -161,8 +163,7 @@ impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
     }
 
     fn absent(&mut self, field: u16) {
-        let f = self.field(field);
-        self.ctx.absent_field(f, &mut self.path);
+        self.ctx.absent_field(field, &mut self.path);
     }
 }
 
