@@ -9,19 +9,32 @@
 //!   same `CaptureRequest` with the same headers (fixed idempotency key), then
 //!   reading the body and decoding it into `CaptureResponse`.
 //! - `vt4g_client`: `client.capture(&req).pay_type(PayType::Paypay).await`:
-//!   serialization, per-provider validation, a fresh UUIDv4 key, the body
-//!   fingerprint, the send, lenient result-block read and typed decode.
+//!   per-provider validation of the typed request, one serialization, a fresh
+//!   UUIDv4 key (from the OS: one `getrandom` system call), the send, and the
+//!   typed decode (which also gives the result code).
 //!
 //! - `raw_reqwest_with_timeouts`: as `raw_reqwest` with the client's reqwest
-//!   configuration (user agent, 10 s connect / 30 s request timeouts).
+//!   configuration (user agent, 10 s connect / 30 s request timeouts): the
+//!   request timeout costs a timer per request, a setting a payment SDK must
+//!   have, so the ratio is reported against both baselines.
 //! - `vt4g_client_caller_key`, `vt4g_client_no_pay_type`,
 //!   `vt4g_get_transaction_result_no_key`: variants for reading the difference.
-//! - `capture_local_work/*`: the client's CPU work without I/O (serialization,
-//!   validation, key generation).
+//! - `capture_local_work/*`: the client's CPU work without I/O: the typed
+//!   path it takes (`typed_validate_to_vec`), the former `to_value` path
+//!   (`to_value_validate_to_vec`, what `Client::call` with a generic body
+//!   still does), and key generation.
 //!
-//! - `capture_interleaved/*`: the two calls alternated in one loop, timing one
-//!   of them, so both see the same load (use these for the ratio on a shared
-//!   machine).
+//! - `capture_interleaved/*`: the three calls (`raw_reqwest`,
+//!   `raw_reqwest_with_timeouts`, `vt4g_client`) made in turn in one loop,
+//!   timing one of them, so all see the same load (use these for the ratio on
+//!   a shared machine).
+//!
+//! - `capture_cpu/*`: the same three calls, each in its own loop, timed in
+//!   **thread CPU time** instead of wall time: the user + system CPU time of
+//!   the bench thread (`CLOCK_THREAD_CPUTIME_ID`), which runs both the client
+//!   and the server (current-thread runtime), read once per sample. On loopback a call never waits for anything but the CPU, so this
+//!   is the work per call — what wall time measures on an idle machine —
+//!   without the time spent waiting for a CPU on a loaded one. Linux only.
 //!
 //! The goal is `vt4g_client` ≤ 1.05 × `raw_reqwest`.
 use std::hint::black_box;
@@ -145,25 +158,32 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    // The same two calls, alternated: each iteration makes one raw call and one
-    // client call and times only one of them, so both see the same machine load.
-    let raw_call = || async {
-        let resp = raw
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("authorization", "Bearer bench-token")
-            .header(
-                "x-vt-idempotency-key",
-                "29eb1743-b37c-4c4b-badb-7bc4056d9a98",
-            )
-            .header("user-agent", vt4g::client::USER_AGENT)
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
-        let bytes = resp.bytes().await.unwrap();
-        let typed: types::CaptureResponse = serde_json::from_slice(&bytes).unwrap();
-        black_box(typed);
+    // The same three calls, in turn: each iteration makes one call of each
+    // kind and times only one of them, so all see the same machine load.
+    let raw_call = |http: &'static str| {
+        let (client, ua) = match http {
+            "plain" => (&raw, Some(vt4g::client::USER_AGENT)),
+            _ => (&raw_timeouts, None),
+        };
+        let url = &url;
+        let body = body.clone();
+        async move {
+            let mut rb = client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer bench-token")
+                .header(
+                    "x-vt-idempotency-key",
+                    "29eb1743-b37c-4c4b-badb-7bc4056d9a98",
+                );
+            if let Some(ua) = ua {
+                rb = rb.header("user-agent", ua);
+            }
+            let resp = rb.body(body).send().await.unwrap();
+            let bytes = resp.bytes().await.unwrap();
+            let typed: types::CaptureResponse = serde_json::from_slice(&bytes).unwrap();
+            black_box(typed);
+        }
     };
     let client_call = || async {
         let out = client
@@ -175,34 +195,53 @@ fn bench(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("capture_interleaved");
     g.measurement_time(Duration::from_secs(5));
-    g.bench_function("raw_reqwest", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let mut timed = Duration::ZERO;
-                for _ in 0..iters {
-                    client_call().await;
-                    let t = std::time::Instant::now();
-                    raw_call().await;
-                    timed += t.elapsed();
-                }
-                timed
+    for timed_side in ["raw_reqwest", "raw_reqwest_with_timeouts", "vt4g_client"] {
+        g.bench_function(timed_side, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let mut timed = Duration::ZERO;
+                    for _ in 0..iters {
+                        for side in ["raw_reqwest", "raw_reqwest_with_timeouts", "vt4g_client"] {
+                            let t = std::time::Instant::now();
+                            match side {
+                                "raw_reqwest" => raw_call("plain").await,
+                                "raw_reqwest_with_timeouts" => raw_call("timeouts").await,
+                                _ => client_call().await,
+                            }
+                            if side == timed_side {
+                                timed += t.elapsed();
+                            }
+                        }
+                    }
+                    timed
+                })
             })
-        })
-    });
-    g.bench_function("vt4g_client", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let mut timed = Duration::ZERO;
-                for _ in 0..iters {
-                    raw_call().await;
-                    let t = std::time::Instant::now();
-                    client_call().await;
-                    timed += t.elapsed();
-                }
-                timed
-            })
-        })
-    });
+        });
+    }
+    g.finish();
+
+    // Thread CPU time of `iters` calls of one kind.
+    let mut g = c.benchmark_group("capture_cpu");
+    g.measurement_time(Duration::from_secs(5));
+    if thread_cpu_time().is_some() {
+        for side in ["raw_reqwest", "raw_reqwest_with_timeouts", "vt4g_client"] {
+            g.bench_function(side, |b| {
+                b.iter_custom(|iters| {
+                    rt.block_on(async {
+                        let before = thread_cpu_time().expect("schedstat");
+                        for _ in 0..iters {
+                            match side {
+                                "raw_reqwest" => raw_call("plain").await,
+                                "raw_reqwest_with_timeouts" => raw_call("timeouts").await,
+                                _ => client_call().await,
+                            }
+                        }
+                        thread_cpu_time().expect("schedstat") - before
+                    })
+                })
+            });
+        }
+    }
     g.finish();
 
     let mut g = c.benchmark_group("capture_loopback_variants");
@@ -241,6 +280,14 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("capture_local_work");
     let opts = vt4g::validation::ValidationOptions::new(RequestMode::Sandbox)
         .with_pay_type(PayType::Paypay);
+    g.bench_function("typed_validate_to_vec", |b| {
+        b.iter(|| {
+            use vt4g::validation::ValidateRequest;
+            let report = req.validate(&opts);
+            black_box(report.is_valid());
+            black_box(serde_json::to_vec(&req).unwrap())
+        })
+    });
     g.bench_function("to_value_validate_to_vec", |b| {
         b.iter(|| {
             let v = serde_json::to_value(&req).unwrap();
@@ -253,6 +300,23 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(vt4g::idempotency::IdempotencyKey::generate()))
     });
     g.finish();
+}
+
+/// The calling thread's time on a CPU, user + system
+/// (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`); `None` where there is no such clock.
+fn thread_cpu_time() -> Option<Duration> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        Some(Duration::new(
+            u64::try_from(t.tv_sec).ok()?,
+            u32::try_from(t.tv_nsec).ok()?,
+        ))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        None
+    }
 }
 
 criterion_group!(benches, bench);

@@ -11,7 +11,7 @@
 //! body excerpts are available as fields for deliberate logging.
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::idempotency::{InvalidKey, StoreError};
 use crate::result_code::{ActionCode, ResultCode, Status};
@@ -48,6 +48,9 @@ pub struct ApiFailure {
     pub attempts: u32,
     /// At most [`EXCERPT_LIMIT`] bytes of the response body (never shown by `Display`).
     pub body_excerpt: String,
+    /// The wait the server asked for with `Retry-After` on a 429 or 503
+    /// answer, when it gave one: do not resend before it has passed.
+    pub retry_after: Option<Duration>,
 }
 
 /// A response that could not be decoded.
@@ -70,6 +73,9 @@ pub struct DecodeFailure {
     pub excerpt: String,
     /// The complete raw response body, so that nothing the API said is lost.
     pub body: Vec<u8>,
+    /// The wait the server asked for with `Retry-After` on a 429 or 503
+    /// answer, when it gave one: do not resend before it has passed.
+    pub retry_after: Option<Duration>,
 }
 
 impl fmt::Debug for DecodeFailure {
@@ -81,6 +87,7 @@ impl fmt::Debug for DecodeFailure {
             .field("reason", &self.reason)
             .field("idempotency_key", &self.idempotency_key)
             .field("attempts", &self.attempts)
+            .field("retry_after", &self.retry_after)
             .field("body_len", &self.body.len())
             .finish()
     }
@@ -220,6 +227,20 @@ impl Error {
             Error::IdempotencyConflict { key, .. }
             | Error::IdempotencyKeyExpired { key, .. }
             | Error::InFlightElsewhere { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The wait the server asked for with `Retry-After` (429 and 503
+    /// answers), when it gave one. The client honours it between its own
+    /// attempts; it is returned here when it ended the retries (longer than
+    /// the policy's [`max_backoff`](crate::client::RetryPolicy::max_backoff),
+    /// past its time budget or the key's life) or came with the last attempt,
+    /// so that a caller scheduling the resend can honour it too.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(f) | Error::Pending(f) => f.retry_after,
+            Error::Decode(d) => d.retry_after,
             _ => None,
         }
     }

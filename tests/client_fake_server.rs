@@ -25,6 +25,14 @@ const TOKEN: &str = "tok-7f3c1d9e-secret-bearer";
 #[derive(Clone, Debug)]
 enum Action {
     Reply(u16, String),
+    /// A reply with extra headers; the client's clock is moved forward first
+    /// when `advance` is given.
+    ReplyWith {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+        advance: Option<(Arc<ManualClock>, Duration)>,
+    },
     Drop,
     Hang(Duration),
     /// Moves the client's clock forward, then closes without answering.
@@ -33,6 +41,8 @@ enum Action {
 
 #[derive(Clone, Debug)]
 struct Received {
+    /// When the server had read the whole request.
+    at: std::time::Instant,
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
@@ -146,6 +156,7 @@ async fn serve(mut sock: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()
     let action = {
         let mut s = st.lock().unwrap();
         s.received.push(Received {
+            at: std::time::Instant::now(),
             path,
             headers,
             body,
@@ -164,15 +175,37 @@ async fn serve(mut sock: TcpStream, st: Arc<Mutex<State>>) -> std::io::Result<()
             tokio::time::sleep(d).await;
             Ok(())
         }
-        Action::Reply(status, body) => {
-            let resp = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            sock.write_all(resp.as_bytes()).await?;
-            sock.shutdown().await
+        Action::Reply(status, body) => reply(&mut sock, status, &[], &body).await,
+        Action::ReplyWith {
+            status,
+            headers,
+            body,
+            advance,
+        } => {
+            if let Some((clock, by)) = advance {
+                clock.advance(by);
+            }
+            reply(&mut sock, status, &headers, &body).await
         }
     }
+}
+
+async fn reply(
+    sock: &mut TcpStream,
+    status: u16,
+    headers: &[(&'static str, String)],
+    body: &str,
+) -> std::io::Result<()> {
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let resp = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    sock.write_all(resp.as_bytes()).await?;
+    sock.shutdown().await
 }
 
 fn fast_policy() -> RetryPolicy {
@@ -834,4 +867,326 @@ async fn a_scope_in_flight_elsewhere_is_not_sent_twice() {
     assert_eq!(server.received().len(), 1, "the second caller sent nothing");
     let first = first.await.unwrap().unwrap_err();
     assert!(first.maybe_processed(), "{first:?}");
+}
+
+// --- Retry-After (429 UA-LMT-001, 503) -------------------------------------
+
+fn lmt_body() -> String {
+    failure_body("UA-LMT-001", "failure", "retry_request")
+}
+
+fn policy_with_max_backoff(max_backoff: Duration, max_elapsed: Duration) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(4)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(max_backoff)
+        .max_elapsed(max_elapsed)
+}
+
+#[tokio::test]
+async fn retry_after_seconds_on_429_is_honoured() {
+    let server = FakeServer::start(vec![Action::ReplyWith {
+        status: 429,
+        headers: vec![("retry-after", "1".into())],
+        body: lmt_body(),
+        advance: None,
+    }])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.base, RequestMode::Sandbox)
+        .bearer_token(TOKEN)
+        .retry_policy(policy_with_max_backoff(
+            Duration::from_secs(2),
+            Duration::from_secs(30),
+        ))
+        .build()
+        .unwrap();
+    let out = client.capture(&capture_req("pay-1", "1000")).await.unwrap();
+    assert!(out.is_success());
+    let got = server.received();
+    assert_eq!(got.len(), 2);
+    assert_same_key_and_body(&got);
+    // Without Retry-After the wait would be at most 5 ms (the backoff ceiling).
+    let waited = got[1].at.duration_since(got[0].at);
+    assert!(
+        waited >= Duration::from_secs(1),
+        "resent after {waited:?}, before the 1 s the server asked for"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_http_date_on_503_is_honoured_against_the_client_clock() {
+    // A whole second, so that the HTTP-date (1 s resolution) is exact.
+    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+    let clock = Arc::new(ManualClock::new(start));
+    let server = FakeServer::start(vec![Action::ReplyWith {
+        status: 503,
+        headers: vec![(
+            "retry-after",
+            httpdate::fmt_http_date(start + Duration::from_secs(2)),
+        )],
+        body: "Service Unavailable".into(),
+        advance: None,
+    }])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.base, RequestMode::Sandbox)
+        .bearer_token(TOKEN)
+        .retry_policy(policy_with_max_backoff(
+            Duration::from_secs(5),
+            Duration::from_secs(30),
+        ))
+        .clock(clock)
+        .build()
+        .unwrap();
+    let out = client.capture(&capture_req("pay-1", "1000")).await.unwrap();
+    assert!(out.is_success());
+    let got = server.received();
+    assert_eq!(
+        got.len(),
+        2,
+        "a 503 without a result code is retried with the key"
+    );
+    assert_same_key_and_body(&got);
+    let waited = got[1].at.duration_since(got[0].at);
+    assert!(
+        waited >= Duration::from_secs(2),
+        "resent after {waited:?}, before the date the server gave"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_longer_than_max_backoff_is_returned_instead_of_waited() {
+    let server = FakeServer::start(vec![Action::ReplyWith {
+        status: 429,
+        headers: vec![("retry-after", "120".into())],
+        body: lmt_body(),
+        advance: None,
+    }])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.base, RequestMode::Sandbox)
+        .bearer_token(TOKEN)
+        .retry_policy(policy_with_max_backoff(
+            Duration::from_secs(2),
+            Duration::from_secs(600),
+        ))
+        .build()
+        .unwrap();
+    let err = client
+        .capture(&capture_req("pay-1", "1000"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.result_code(),
+        Some(&ResultCode::TooManyConcurrentConnections),
+        "{err:?}"
+    );
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert!(err.idempotency_key().is_some(), "the key to resend with");
+    match &err {
+        Error::Api(f) => assert_eq!(f.attempts, 1),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.received().len(), 1, "not resent early");
+}
+
+#[tokio::test]
+async fn retry_after_past_the_time_budget_ends_the_retries() {
+    let server = FakeServer::start(vec![Action::ReplyWith {
+        status: 503,
+        headers: vec![("retry-after", "5".into())],
+        body: "{}".into(),
+        advance: None,
+    }])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.base, RequestMode::Sandbox)
+        .bearer_token(TOKEN)
+        .retry_policy(policy_with_max_backoff(
+            Duration::from_secs(10),
+            Duration::from_secs(3),
+        ))
+        .build()
+        .unwrap();
+    let err = client
+        .capture(&capture_req("pay-1", "1000"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert!(err.maybe_processed());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test]
+async fn retry_after_never_waits_into_the_last_minute_of_the_key_life() {
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    // While the first attempt is answered, the key becomes 23 h 58 min 50 s
+    // old: a 30 s wait would end inside the last minute of its 24 h life.
+    let server = FakeServer::start(vec![Action::ReplyWith {
+        status: 429,
+        headers: vec![("retry-after", "30".into())],
+        body: lmt_body(),
+        advance: Some((clock.clone(), Duration::from_secs(24 * 3600 - 70))),
+    }])
+    .await;
+    let client = Client::builder()
+        .base_url(&server.base, RequestMode::Sandbox)
+        .bearer_token(TOKEN)
+        .retry_policy(policy_with_max_backoff(
+            Duration::from_secs(60),
+            Duration::from_secs(600),
+        ))
+        .clock(clock)
+        .build()
+        .unwrap();
+    let err = client
+        .capture(&capture_req("pay-1", "1000"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.result_code(),
+        Some(&ResultCode::TooManyConcurrentConnections)
+    );
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    assert_eq!(
+        server.received().len(),
+        1,
+        "never resent near the key's end"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_does_not_make_a_final_answer_retryable() {
+    let server = FakeServer::start(vec![Action::ReplyWith {
+        status: 503,
+        headers: vec![("retry-after", "1".into())],
+        body: failure_body("UA-REQ-001", "failure", "confirm_request"),
+        advance: None,
+    }])
+    .await;
+    let client = client_for(&server);
+    let err = client
+        .capture(&capture_req("pay-1", "1000"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.result_code(), Some(&ResultCode::InvalidMessage));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
+    assert_eq!(server.received().len(), 1);
+}
+
+// --- A caller-built reqwest::Client -----------------------------------------
+
+#[tokio::test]
+async fn a_custom_http_client_is_used_with_our_timeout_and_user_agent_per_request() {
+    // The first attempt hangs: only the per-request timeout (our 300 ms; the
+    // reqwest::Client has none) lets the call go on to its retry.
+    let server = FakeServer::start(vec![Action::Hang(Duration::from_secs(5))]).await;
+    let mut default_headers = reqwest::header::HeaderMap::new();
+    default_headers.insert("x-proxy-tag", "edge-7".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .user_agent("someone-else/1.0")
+        .default_headers(default_headers)
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .base_url(&server.base, RequestMode::Sandbox)
+        .bearer_token(TOKEN)
+        .http_client(http)
+        .request_timeout(Duration::from_millis(300))
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    assert!(format!("{client:?}").contains("custom_http_client: true"));
+    assert!(!format!("{client:?}").contains(TOKEN));
+    let out = client.capture(&capture_req("pay-1", "1000")).await.unwrap();
+    assert!(out.is_success());
+    let got = server.received();
+    assert_eq!(got.len(), 2, "the hung attempt timed out and was retried");
+    assert_same_key_and_body(&got);
+    for r in &got {
+        assert_eq!(r.header("x-proxy-tag"), Some("edge-7"), "sent through it");
+        assert_eq!(r.header("user-agent"), Some(vt4g::client::USER_AGENT));
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+        assert_eq!(r.header("content-type"), Some("application/json"));
+    }
+}
+
+#[tokio::test]
+async fn a_connect_timeout_with_a_custom_http_client_is_refused() {
+    let err = Client::builder()
+        .sandbox()
+        .bearer_token(TOKEN)
+        .http_client(reqwest::Client::new())
+        .connect_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap_err();
+    match err {
+        Error::Config(m) => assert!(m.contains("connect_timeout"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+// --- The typed path puts the same bytes on the wire as the generic one -----
+
+#[tokio::test]
+async fn typed_and_generic_calls_send_byte_identical_bodies() {
+    let items: Vec<Value> = (0..5)
+        .map(|i| json!({"id": format!("SKU{i:04}"), "name": format!("Green tea {i}"), "categoryId": "1"}))
+        .collect();
+    let pay = json!({
+        "order": {"payType": "paypay", "paymentId": "order-000001", "amount": "12800",
+                   "authCaptureType": "auth", "description": "Tea", "commodityType": "product_sales"},
+        "transaction": {"merchantRequestKey1": "customer-000123", "metadata1": "{\"cart\":\"c-9\"}",
+                         "metadata2": "note: \u{3042} before noon"},
+        "item": items,
+        "merchant": {"storeId": "store-001", "storeName": "Tea Shop", "terminalId": "term_01"},
+        "customer": {"buyer": {"buyerInfoType": "not_use", "userAgent": "Mozilla/5.0"},
+                      "shipping": {"deliveryAddressType": "not_use"}},
+        "control": {"successUrl": "https://shop.example.com/ok?o=1",
+                     "cancelUrl": "https://shop.example.com/cancel",
+                     "errorUrl": "https://shop.example.com/error",
+                     "pushUrl": "https://shop.example.com/webhooks/vt4g"}
+    });
+    let typed: types::PayRequest = serde_json::from_value(pay.clone()).unwrap();
+    let capture = capture_req("order-000001", "12800");
+    let server = FakeServer::start(vec![]).await;
+    let client = client_for(&server);
+    let k = |s: &str| IdempotencyKey::new(s).unwrap();
+    // requestMode absent: both paths fill it in.
+    let _ = client.pay(&typed).idempotency_key(k("p1")).await.unwrap();
+    let _: Outcome<Value> = client
+        .call(Command::Pay, &pay)
+        .idempotency_key(k("p2"))
+        .await
+        .unwrap();
+    let _ = client
+        .capture(&capture)
+        .pay_type(PayType::Paypay)
+        .idempotency_key(k("c1"))
+        .await
+        .unwrap();
+    let _: Outcome<Value> = client
+        .call(Command::Capture, &capture)
+        .pay_type(PayType::Paypay)
+        .idempotency_key(k("c2"))
+        .await
+        .unwrap();
+    let got = server.received();
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[0].body, got[1].body, "pay: typed vs generic bytes");
+    assert_eq!(got[2].body, got[3].body, "capture: typed vs generic bytes");
+    let sent: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(sent["control"]["requestMode"], "sandbox");
+    // And a caller key reused across the two paths with the same request is
+    // the same request (no false conflict).
+    let _ = client
+        .capture(&capture)
+        .idempotency_key(k("c1"))
+        .await
+        .unwrap();
 }

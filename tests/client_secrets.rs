@@ -93,6 +93,7 @@ async fn no_error_variant_and_no_debug_output_shows_the_token() {
         idempotency_key: Some(IdempotencyKey::generate().into_string()),
         attempts: 1,
         body_excerpt: "{}".into(),
+        retry_after: Some(std::time::Duration::from_secs(3)),
     };
     errors.push(Error::Api(Box::new(failure.clone())));
     errors.push(Error::Pending(Box::new(ApiFailure {
@@ -114,6 +115,7 @@ async fn no_error_variant_and_no_debug_output_shows_the_token() {
         attempts: 1,
         excerpt: "{".into(),
         body: b"{".to_vec(),
+        retry_after: None,
     })));
     errors.push(Error::IdempotencyConflict {
         key: "k".into(),

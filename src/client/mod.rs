@@ -34,7 +34,12 @@
 //! for callers who want it (it does send `api-version`).
 //!
 //! The request is validated (per provider) and serialized **once**; the same
-//! bytes are sent on every attempt.
+//! bytes are sent on every attempt. The typed methods ([`Client::pay`] …)
+//! validate the generated request struct itself
+//! ([`ValidateRequest`](crate::validation::ValidateRequest)) and serialize it
+//! with `serde_json::to_vec`; [`Client::call`] takes any serializable body and
+//! goes through a `serde_json::Value` (same checks, same bytes for the same
+//! request).
 //!
 //! # Idempotency keys
 //!
@@ -61,22 +66,32 @@
 //! Never retried: success, `UA-000-002`, `UA-U00-001`, `UA-P00-001`, pending
 //! `UA-PND-*` and every other failure; and nothing is resent once the key is
 //! 24 h old (minus a one-minute safety margin) by the injected [`Clock`].
+//! A `Retry-After` on a retried 429 or 503 answer is honoured: the client
+//! waits at least that long, or, when that is longer than the policy allows,
+//! returns the error with [`Error::retry_after`] set.
 //!
 //! # Timeouts
 //!
 //! Connect timeout 10 s, request timeout 30 s per attempt by default.
 //! VeriTrans does not publish a server-side timeout; 30 s leaves room for the
 //! provider round trips behind pay/capture while bounding a hung connection.
+//!
+//! # Your own `reqwest::Client`
+//!
+//! [`ClientBuilder::http_client`] sends through a `reqwest::Client` you built
+//! (proxy, custom roots, pool limits). The request timeout and the user agent
+//! are then applied per request; the connect timeout is yours to set on that
+//! client (see the method for the details).
 
 mod clock;
 mod outcome;
 mod retry;
 mod transport;
+mod typed;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::{Future, IntoFuture};
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -86,6 +101,8 @@ use serde::Serialize;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use outcome::Outcome;
+/// The `reqwest` this crate is built with, for [`ClientBuilder::http_client`].
+pub use reqwest;
 pub use retry::RetryPolicy;
 pub use vt4g_generated::rules::RequestMode;
 
@@ -129,7 +146,7 @@ const KEY_INDEX_CAPACITY: usize = 10_000;
 pub struct ClientBuilder {
     base: Option<(String, RequestMode)>,
     token: Option<Secret>,
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
     request_timeout: Duration,
     retry: RetryPolicy,
     store: Option<Arc<dyn IdempotencyStore>>,
@@ -137,6 +154,7 @@ pub struct ClientBuilder {
     strict: bool,
     url_policy: UrlPolicy,
     clock: Arc<dyn Clock>,
+    http: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -152,6 +170,7 @@ impl fmt::Debug for ClientBuilder {
             .field("strict", &self.strict)
             .field("url_policy", &self.url_policy)
             .field("clock", &self.clock)
+            .field("http_client", &self.http.as_ref().map(|_| "custom"))
             .finish()
     }
 }
@@ -161,7 +180,7 @@ impl Default for ClientBuilder {
         ClientBuilder {
             base: None,
             token: None,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            connect_timeout: None,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
             store: None,
@@ -169,6 +188,7 @@ impl Default for ClientBuilder {
             strict: false,
             url_policy: UrlPolicy::default(),
             clock: Arc::new(SystemClock),
+            http: None,
         }
     }
 }
@@ -200,14 +220,17 @@ impl ClientBuilder {
         self
     }
 
-    /// TCP/TLS connect timeout (default 10 s).
+    /// TCP/TLS connect timeout (default 10 s). Not applicable with
+    /// [`http_client`](Self::http_client): set it on that `reqwest::Client`
+    /// ([`build`](Self::build) refuses the combination).
     pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
+        self.connect_timeout = Some(d);
         self
     }
 
     /// Per-attempt timeout from sending to the end of the response body
-    /// (default 30 s).
+    /// (default 30 s). Also applied, per request, with
+    /// [`http_client`](Self::http_client).
     pub fn request_timeout(mut self, d: Duration) -> Self {
         self.request_timeout = d;
         self
@@ -246,12 +269,63 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends through this pre-built `reqwest::Client` instead of one made by
+    /// [`build`](Self::build): for proxies, custom root certificates,
+    /// connection-pool limits, a local address, DNS overrides….
+    ///
+    /// What changes with a custom HTTP client:
+    ///
+    /// * the **request timeout** of this builder ([`request_timeout`](Self::request_timeout),
+    ///   default 30 s) is applied to every attempt as a per-request timeout,
+    ///   overriding the `reqwest::Client`'s own `timeout`;
+    /// * the **connect timeout** is the `reqwest::Client`'s: set
+    ///   `reqwest::ClientBuilder::connect_timeout` yourself (reqwest has none
+    ///   by default). Calling [`connect_timeout`](Self::connect_timeout) as
+    ///   well is refused by [`build`](Self::build), so that nobody believes it
+    ///   applies;
+    /// * the **User-Agent** `vt4g/<version> (+rust)` ([`USER_AGENT`]) is sent
+    ///   as a per-request header, overriding the `reqwest::Client`'s default
+    ///   one; the other headers (Content-Type, Accept, Authorization,
+    ///   X-VT-Idempotency-Key) are per request in any case. Default headers
+    ///   of your `reqwest::Client` with other names are sent too: do not put
+    ///   secrets there that should not reach VeriTrans;
+    /// * redirects, TLS settings and the rest are the `reqwest::Client`'s:
+    ///   keep TLS certificate verification on (the bearer token travels in
+    ///   every request).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use vt4g::client::Client;
+    ///
+    /// // vt4g::client::reqwest is the reqwest this crate uses (the versions must match).
+    /// let http = vt4g::client::reqwest::Client::builder()
+    ///     .connect_timeout(Duration::from_secs(5))   // ours does not apply here
+    ///     .pool_max_idle_per_host(16)
+    ///     // .proxy(reqwest::Proxy::https("http://proxy.internal:3128")?)
+    ///     // .add_root_certificate(corporate_root)
+    ///     .build()?;
+    /// let client = Client::builder()
+    ///     .sandbox()
+    ///     .bearer_token("222fd022-dc1d-4736-eab4-c5d9c507a284")
+    ///     .http_client(http)
+    ///     .request_timeout(Duration::from_secs(20)) // applied per request
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
     /// [`Error::Config`] when no environment or no (or an empty) bearer token
-    /// was given, when the base URL does not parse as an http(s) URL, or when
-    /// the HTTP client cannot be built.
+    /// was given, when the base URL does not parse as an http(s) URL, when
+    /// the HTTP client cannot be built, or when both
+    /// [`http_client`](Self::http_client) and
+    /// [`connect_timeout`](Self::connect_timeout) were given.
     pub fn build(self) -> Result<Client, Error> {
         let (base, mode) = self.base.ok_or_else(|| {
             Error::Config("no environment: call .sandbox(), .live() or .base_url()".into())
@@ -279,15 +353,30 @@ impl ClientBuilder {
                 },
             )?;
         auth.set_sensitive(true);
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let (http, custom_http) = match self.http {
+            Some(_) if self.connect_timeout.is_some() => {
+                return Err(Error::Config(
+                    "connect_timeout does not apply to a custom http_client: \
+                     set it on the reqwest::Client"
+                        .into(),
+                ))
+            }
+            Some(http) => (http, true),
+            None => (
+                reqwest::Client::builder()
+                    .user_agent(USER_AGENT)
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .timeout(self.request_timeout)
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+                false,
+            ),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                custom_http,
+                request_timeout: self.request_timeout,
                 base,
                 mode,
                 token,
@@ -317,6 +406,10 @@ pub struct Client {
 
 pub(crate) struct Inner {
     http: reqwest::Client,
+    /// `http` came from [`ClientBuilder::http_client`]: timeout and user
+    /// agent are applied per request.
+    custom_http: bool,
+    request_timeout: Duration,
     base: String,
     mode: RequestMode,
     #[allow(dead_code)] // kept so the secret's lifetime is the client's; sent via `auth`
@@ -339,6 +432,8 @@ impl fmt::Debug for Client {
             .field("base_url", &i.base)
             .field("mode", &i.mode)
             .field("token", &"[REDACTED]")
+            .field("custom_http_client", &i.custom_http)
+            .field("request_timeout", &i.request_timeout)
             .field("retry", &i.retry)
             .field("store", &i.store)
             .field("lease", &i.lease)
@@ -430,59 +525,83 @@ impl Client {
         Call {
             client: self,
             command,
-            body: serde_json::to_value(request).map_err(|e| e.to_string()),
+            body: Body::Value(serde_json::to_value(request).map_err(|e| e.to_string())),
             opts: CallOptions::default(),
-            _t: PhantomData,
+            code_of: None,
+        }
+    }
+
+    /// A typed command: validated as the typed request and serialized once.
+    fn typed<'a, R: typed::TypedBody, T>(
+        &'a self,
+        request: &'a R,
+        code_of: typed::CodeOf<T>,
+    ) -> Call<'a, T> {
+        Call {
+            client: self,
+            command: request.command(),
+            body: Body::Typed(request),
+            opts: CallOptions::default(),
+            code_of: Some(code_of),
         }
     }
 
     /// `pay` — Payment Request. `control.requestMode` is filled in from the
     /// environment when absent and refused when it contradicts it.
-    pub fn pay(&self, req: &types::PayRequest) -> Call<'_, types::PayResponse> {
-        self.call(Command::Pay, req)
+    pub fn pay<'a>(&'a self, req: &'a types::PayRequest) -> Call<'a, types::PayResponse> {
+        self.typed(req, typed::code_of_pay)
     }
 
     /// `subscribe` — On-Demand Payment Request (creates an original order).
-    pub fn subscribe(&self, req: &types::SubscribeRequest) -> Call<'_, types::SubscribeResponse> {
-        self.call(Command::Subscribe, req)
+    pub fn subscribe<'a>(
+        &'a self,
+        req: &'a types::SubscribeRequest,
+    ) -> Call<'a, types::SubscribeResponse> {
+        self.typed(req, typed::code_of_subscribe)
     }
 
     /// `updateOrder` — Payment Request Change. Give the provider with
     /// [`Call::pay_type`] so its limits are checked (the body has no payType).
-    pub fn update_order(
-        &self,
-        req: &types::UpdateOrderRequest,
-    ) -> Call<'_, types::UpdateOrderResponse> {
-        self.call(Command::UpdateOrder, req)
+    pub fn update_order<'a>(
+        &'a self,
+        req: &'a types::UpdateOrderRequest,
+    ) -> Call<'a, types::UpdateOrderResponse> {
+        self.typed(req, typed::code_of_update_order)
     }
 
     /// `capture` — Capture (see [`Call::pay_type`]).
-    pub fn capture(&self, req: &types::CaptureRequest) -> Call<'_, types::CaptureResponse> {
-        self.call(Command::Capture, req)
+    pub fn capture<'a>(
+        &'a self,
+        req: &'a types::CaptureRequest,
+    ) -> Call<'a, types::CaptureResponse> {
+        self.typed(req, typed::code_of_capture)
     }
 
     /// `cancel` — Cancel / partial refund (see [`Call::pay_type`]).
-    pub fn cancel(&self, req: &types::CancelRequest) -> Call<'_, types::CancelResponse> {
-        self.call(Command::Cancel, req)
+    pub fn cancel<'a>(&'a self, req: &'a types::CancelRequest) -> Call<'a, types::CancelResponse> {
+        self.typed(req, typed::code_of_cancel)
     }
 
     /// `charge` — On-Demand Payment against an original order (see [`Call::pay_type`]).
-    pub fn charge(&self, req: &types::ChargeRequest) -> Call<'_, types::ChargeResponse> {
-        self.call(Command::Charge, req)
+    pub fn charge<'a>(&'a self, req: &'a types::ChargeRequest) -> Call<'a, types::ChargeResponse> {
+        self.typed(req, typed::code_of_charge)
     }
 
     /// `terminate` — Cancellation of Contract (see [`Call::pay_type`]).
-    pub fn terminate(&self, req: &types::TerminateRequest) -> Call<'_, types::TerminateResponse> {
-        self.call(Command::Terminate, req)
+    pub fn terminate<'a>(
+        &'a self,
+        req: &'a types::TerminateRequest,
+    ) -> Call<'a, types::TerminateResponse> {
+        self.typed(req, typed::code_of_terminate)
     }
 
     /// `getTransactionResult` — Get Transaction Result (no idempotency key
     /// unless given; always safe to resend).
-    pub fn get_transaction_result(
-        &self,
-        req: &types::GetTransactionResultRequest,
-    ) -> Call<'_, types::GetTransactionResultResponse> {
-        self.call(Command::GetTransactionResult, req)
+    pub fn get_transaction_result<'a>(
+        &'a self,
+        req: &'a types::GetTransactionResultRequest,
+    ) -> Call<'a, types::GetTransactionResultResponse> {
+        self.typed(req, typed::code_of_get_transaction_result)
     }
 }
 
@@ -510,9 +629,19 @@ pub(crate) struct CallOptions {
 pub struct Call<'a, T> {
     client: &'a Client,
     command: Command,
-    body: Result<serde_json::Value, String>,
+    body: Body<'a>,
     opts: CallOptions,
-    _t: PhantomData<fn() -> T>,
+    /// For the typed commands: reads the result code of a decoded `T`.
+    code_of: Option<typed::CodeOf<T>>,
+}
+
+/// The request of a [`Call`].
+enum Body<'a> {
+    /// From [`Client::call`]: the body as a `serde_json::Value` (or why it
+    /// could not be made one).
+    Value(Result<serde_json::Value, String>),
+    /// From a typed method.
+    Typed(&'a dyn typed::TypedBody),
 }
 
 impl<T> fmt::Debug for Call<'_, T> {
@@ -564,13 +693,23 @@ where
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let body = self.body.map_err(|e| {
-                Error::Config(format!(
-                    "the {} request could not be serialized: {e}",
-                    self.command
-                ))
-            })?;
-            transport::execute(&self.client.inner, self.command, body, self.opts).await
+            let request = match self.body {
+                Body::Value(body) => transport::Request::Value(body.map_err(|e| {
+                    Error::Config(format!(
+                        "the {} request could not be serialized: {e}",
+                        self.command
+                    ))
+                })?),
+                Body::Typed(req) => transport::Request::Typed(req),
+            };
+            transport::execute(
+                &self.client.inner,
+                self.command,
+                request,
+                self.opts,
+                self.code_of,
+            )
+            .await
         })
     }
 }

@@ -20,6 +20,37 @@ use std::time::Duration;
 /// after `max_elapsed` from the first attempt (an attempt already on the wire
 /// may still run for up to the request timeout).
 ///
+/// **`Retry-After`.** When a 429 (`UA-LMT-001`) or 503 answer that is retried
+/// carries `Retry-After` (delay-seconds, or an HTTP-date read against the
+/// client's [`Clock`](crate::client::Clock)), the wait is at least that long:
+/// the client never resends earlier than the server asked. A `Retry-After`
+/// longer than `max_backoff`, or one that would end the wait after
+/// `max_elapsed` or within a minute of the idempotency key's 24 h life, ends
+/// the retries instead: the answer is returned as an error whose
+/// [`Error::retry_after`](crate::Error::retry_after) tells the caller when it
+/// may resend (with the same key). `Retry-After` never makes an answer
+/// retryable that is not (e.g. a 503 with a non-retryable result code).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use vt4g::client::RetryPolicy;
+///
+/// # async fn f(client: vt4g::Client, req: vt4g::generated::types::CaptureRequest) {
+/// // Wait up to 30 s between attempts when the API asks for it, 2 min in all.
+/// let policy = RetryPolicy::default()
+///     .max_backoff(Duration::from_secs(30))
+///     .max_elapsed(Duration::from_secs(120));
+/// # let _ = policy;
+/// match client.capture(&req).await {
+///     Err(e) if e.retry_after().is_some() => {
+///         // Rate limited for longer than the policy waits: resend later,
+///         // not before `e.retry_after()`, with `e.idempotency_key()`.
+///     }
+///     _ => {}
+/// }
+/// # }
+/// ```
+///
 /// ```
 /// use std::time::Duration;
 /// use vt4g::client::RetryPolicy;
@@ -87,6 +118,12 @@ impl RetryPolicy {
     /// Total attempts including the first.
     pub fn get_max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The largest backoff ceiling (also the longest `Retry-After` the client
+    /// waits for before a retry).
+    pub fn get_max_backoff(&self) -> Duration {
+        self.max_backoff
     }
 
     /// The time budget of one logical call.

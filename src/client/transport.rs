@@ -1,15 +1,17 @@
 //! The core of a call: request-mode check, validation, one serialization,
 //! ledger bookkeeping, the retry loop and lenient response decoding.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 use tracing::Instrument;
 
+use super::typed::{CodeOf, TypedBody};
 use super::{CallOptions, Inner, Outcome, RequestMode};
 use crate::error::{excerpt, ApiFailure, DecodeFailure};
 use crate::idempotency::{
@@ -26,24 +28,50 @@ pub(crate) const IDEMPOTENCY_HEADER: &str = "X-VT-Idempotency-Key";
 /// No retry is started when the key is this close to its 24 h life.
 const KEY_SAFETY_MARGIN: Duration = Duration::from_secs(60);
 
-/// The `result` block, read leniently before the typed body.
+/// A string field of the `result` block, borrowed from the body unless it
+/// has escapes (serde borrows a `Cow<str>` only as a direct field).
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl Text<'_> {
+    fn owned(t: Option<Text<'_>>) -> Option<String> {
+        t.map(|t| t.0.into_owned())
+    }
+}
+
+/// The `result` block, read leniently before the typed body. Borrowed: the
+/// success path needs only the code, so nothing is allocated for it.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct RawResult {
-    result_code: Option<String>,
-    status: Option<String>,
-    action_code: Option<String>,
-    v_result_code: Option<String>,
-    message: Option<String>,
+struct RawResult<'a> {
+    #[serde(borrow)]
+    result_code: Option<Text<'a>>,
+    #[serde(borrow)]
+    status: Option<Text<'a>>,
+    #[serde(borrow)]
+    action_code: Option<Text<'a>>,
+    #[serde(borrow)]
+    v_result_code: Option<Text<'a>>,
+    #[serde(borrow)]
+    message: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    result: Option<RawResult>,
+struct Envelope<'a> {
+    #[serde(borrow)]
+    result: Option<RawResult<'a>>,
 }
 
-fn read_result(body: &[u8]) -> Option<RawResult> {
-    serde_json::from_slice::<Envelope>(body).ok()?.result
+fn read_result(body: &[u8]) -> Option<RawResult<'_>> {
+    serde_json::from_slice::<Envelope<'_>>(body).ok()?.result
+}
+
+/// The `result.resultCode` of an answer (`None` when the body has no
+/// well-formed result block).
+fn read_code(body: &[u8]) -> Option<ResultCode> {
+    read_result(body)?
+        .result_code
+        .map(|c| ResultCode::from_code(&c.0))
 }
 
 /// `order.paymentId`, else `order.fepOrderId`, for logs and the ledger.
@@ -89,29 +117,46 @@ struct Prepared {
 }
 
 /// The last thing an attempt produced.
-enum Last {
+enum Last<T> {
     Answer {
         status: u16,
         body: Bytes,
-        /// The result block, parsed once.
-        raw: Option<RawResult>,
+        /// `result.resultCode`, read once.
+        code: Option<ResultCode>,
+        /// The typed body, when it was decoded first (a typed command's
+        /// answer carrying one of the four [`Outcome`] codes).
+        typed: Option<T>,
+        /// `Retry-After` of a 429 or 503 answer.
+        retry_after: Option<Duration>,
     },
     Transport(reqwest::Error),
 }
 
-struct Sent {
-    last: Last,
+struct Sent<T> {
+    last: Last<T>,
     attempts: u32,
     maybe_processed: bool,
+}
+
+/// The request of a call.
+pub(crate) enum Request<'a> {
+    /// Any serializable body ([`Client::call`](super::Client::call)).
+    Value(Value),
+    /// One of the eight generated request types.
+    Typed(&'a dyn TypedBody),
 }
 
 pub(crate) async fn execute<T: DeserializeOwned>(
     inner: &Inner,
     command: Command,
-    body: Value,
+    request: Request<'_>,
     opts: CallOptions,
+    code_of: Option<CodeOf<T>>,
 ) -> Result<Outcome<T>, Error> {
-    let payment_id = payment_id_of(&body);
+    let payment_id = match &request {
+        Request::Value(body) => payment_id_of(body).map(Cow::Owned),
+        Request::Typed(req) => req.payment_id().map(Cow::Borrowed),
+    };
     let span = tracing::info_span!(
         "vt4g.call",
         command = command.as_str(),
@@ -122,9 +167,17 @@ pub(crate) async fn execute<T: DeserializeOwned>(
         latency_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let result = execute_inner(inner, command, body, opts, payment_id, &span)
-        .instrument(span.clone())
-        .await;
+    let result = execute_inner(
+        inner,
+        command,
+        request,
+        opts,
+        payment_id.as_deref(),
+        &span,
+        code_of,
+    )
+    .instrument(span.clone())
+    .await;
     span.record("latency_ms", started.elapsed().as_millis() as u64);
     match &result {
         Ok(o) => {
@@ -140,15 +193,50 @@ pub(crate) async fn execute<T: DeserializeOwned>(
     result
 }
 
-async fn execute_inner<T: DeserializeOwned>(
+/// Steps 1–3 of a call without I/O: request mode, validation, the bytes.
+fn local_work(
     inner: &Inner,
     command: Command,
-    mut body: Value,
-    opts: CallOptions,
-    payment_id: Option<String>,
-    span: &tracing::Span,
-) -> Result<Outcome<T>, Error> {
-    let now = inner.clock.now();
+    request: Request<'_>,
+    pay_type: Option<PayType>,
+    now: SystemTime,
+) -> Result<Vec<u8>, Error> {
+    let mut vopts = ValidationOptions {
+        mode: inner.mode,
+        strict: inner.strict,
+        pay_type,
+        url_policy: inner.url_policy,
+        now,
+    };
+    let serialize_error = |e: serde_json::Error| {
+        Error::Config(format!(
+            "the {command} request could not be serialized: {e}"
+        ))
+    };
+    let mode_conflict_error = |found: String| {
+        // The validator reports a requestMode that contradicts `vopts.mode`; this is
+        // the belt to its braces (e.g. a value that is not a request mode at all).
+        Error::Config(format!(
+            "control.requestMode is {found:?} but the client targets the {} environment",
+            inner.mode
+        ))
+    };
+    let mut body = match request {
+        Request::Value(body) => body,
+        Request::Typed(req) => {
+            // The typed request is validated as it is and serialized once,
+            // without a serde_json::Value round trip.
+            vopts.pay_type = vopts.pay_type.or_else(|| req.declared_pay_type());
+            let prepared = req.validate_and_serialize(inner.mode, &vopts);
+            if !prepared.report.is_valid() {
+                return Err(Error::Validation(Box::new(prepared.report)));
+            }
+            if let Some(found) = prepared.conflict {
+                return Err(mode_conflict_error(found));
+            }
+            return prepared.bytes.map_err(serialize_error);
+        }
+    };
 
     // 1. control.requestMode must agree with the environment (pay, subscribe).
     let mode_conflict = if matches!(command, Command::Pay | Command::Subscribe) {
@@ -158,39 +246,35 @@ async fn execute_inner<T: DeserializeOwned>(
     };
 
     // 2. Validate everything before any byte goes on the wire.
-    let pay_type = opts.pay_type.or_else(|| {
+    vopts.pay_type = vopts.pay_type.or_else(|| {
         body.get("order")
             .and_then(|o| o.get("payType"))
             .and_then(Value::as_str)
             .and_then(PayType::from_name)
     });
-    let vopts = ValidationOptions {
-        mode: inner.mode,
-        strict: inner.strict,
-        pay_type,
-        url_policy: inner.url_policy,
-        now,
-    };
     let report = validate(command, &body, &vopts);
     if !report.is_valid() {
         return Err(Error::Validation(Box::new(report)));
     }
     if let Some(found) = mode_conflict {
-        // The validator reports a requestMode that contradicts `vopts.mode`; this is
-        // the belt to its braces (e.g. a value that is not a request mode at all).
-        return Err(Error::Config(format!(
-            "control.requestMode is {found:?} but the client targets the {} environment",
-            inner.mode
-        )));
+        return Err(mode_conflict_error(found));
     }
 
     // 3. Serialize once; these bytes go out on every attempt.
-    let bytes = Bytes::from(serde_json::to_vec(&body).map_err(|e| {
-        Error::Config(format!(
-            "the {command} request could not be serialized: {e}"
-        ))
-    })?);
-    let fingerprint = body_fingerprint(&bytes);
+    serde_json::to_vec(&body).map_err(serialize_error)
+}
+
+async fn execute_inner<T: DeserializeOwned>(
+    inner: &Inner,
+    command: Command,
+    request: Request<'_>,
+    opts: CallOptions,
+    payment_id: Option<&str>,
+    span: &tracing::Span,
+    code_of: Option<CodeOf<T>>,
+) -> Result<Outcome<T>, Error> {
+    let now = inner.clock.now();
+    let bytes = Bytes::from(local_work(inner, command, request, opts.pay_type, now)?);
     let caller_key = opts.key.map(IdempotencyKey::into_string);
     let key = caller_key.clone().or_else(|| {
         command
@@ -206,11 +290,12 @@ async fn execute_inner<T: DeserializeOwned>(
 
     // 4a. With a ledger and a scope.
     if let (Some(store), Some(scope), Some(key)) = (&inner.store, opts.scope, key.clone()) {
+        let fingerprint = body_fingerprint(&bytes);
         let proposal = IdempotencyRecord {
             scope: scope.clone(),
             key,
             command,
-            payment_id,
+            payment_id: payment_id.map(str::to_owned),
             fingerprint,
             body: bytes.to_vec(),
             created_at: now,
@@ -275,7 +360,7 @@ async fn execute_inner<T: DeserializeOwned>(
             key: Some(rec.key.clone()),
             key_created_at: rec.created_at,
         };
-        let sent = match send_with_retries(inner, &prepared, span).await {
+        let sent = match send_with_retries(inner, &prepared, span, code_of).await {
             Ok(sent) => sent,
             Err(e) => {
                 if let Err(le) = store.release(&rec.scope, &rec.key).await {
@@ -308,6 +393,9 @@ async fn execute_inner<T: DeserializeOwned>(
 
     // 4b. No ledger: refuse a caller key reused with another body in this process.
     if let Some(k) = &caller_key {
+        // The fingerprint only matters for a key the caller may reuse: a key
+        // made here is fresh, so nothing can conflict with it.
+        let fingerprint = body_fingerprint(&bytes);
         let mut index = inner
             .key_index
             .lock()
@@ -325,7 +413,7 @@ async fn execute_inner<T: DeserializeOwned>(
         key,
         key_created_at: now,
     };
-    let sent = send_with_retries(inner, &prepared, span).await?;
+    let sent = send_with_retries(inner, &prepared, span, code_of).await?;
     finish(&prepared, sent).1
 }
 
@@ -333,21 +421,47 @@ async fn execute_inner<T: DeserializeOwned>(
 /// should store (`Some`: a final answer; `None`: release the lease).
 fn finish<T: DeserializeOwned>(
     p: &Prepared,
-    sent: Sent,
+    sent: Sent<T>,
 ) -> (Option<StoredResponse>, Result<Outcome<T>, Error>) {
     let key = p.key.clone();
     match sent.last {
-        Last::Answer { status, body, raw } => {
-            let code = raw
+        Last::Answer {
+            status,
+            body,
+            code,
+            typed,
+            retry_after,
+        } => {
+            let stored = code
                 .as_ref()
-                .and_then(|r| r.result_code.as_deref())
-                .map(ResultCode::from_code);
-            let result =
-                classify_parsed(p.command, status, &body, raw, key.as_deref(), sent.attempts);
-            let stored = code.filter(ResultCode::is_final).map(|_| StoredResponse {
-                http_status: status,
-                body: body.to_vec(),
-            });
+                .filter(|c| c.is_final())
+                .map(|_| StoredResponse {
+                    http_status: status,
+                    body: body.to_vec(),
+                });
+            let result = match (typed, &code) {
+                (Some(typed), Some(code)) => Outcome::from_code(code, typed).ok_or_else(|| {
+                    // Unreachable: `typed` is kept only for an outcome code.
+                    decode_error(
+                        p.command,
+                        status,
+                        Some(code.clone()),
+                        "not an outcome code".into(),
+                        &body,
+                        key.as_deref(),
+                        sent.attempts,
+                    )
+                }),
+                _ => classify_parsed(
+                    p.command,
+                    status,
+                    &body,
+                    code,
+                    key.as_deref(),
+                    sent.attempts,
+                )
+                .map_err(|e| with_retry_after(e, retry_after)),
+            };
             (stored, result)
         }
         Last::Transport(source) => {
@@ -380,22 +494,18 @@ pub(crate) fn classify<T: DeserializeOwned>(
     key: Option<&str>,
     attempts: u32,
 ) -> Result<Outcome<T>, Error> {
-    classify_parsed(command, status, body, read_result(body), key, attempts)
+    classify_parsed(command, status, body, read_code(body), key, attempts)
 }
 
-/// [`classify`] with the result block already read.
+/// [`classify`] with the result code already read (by [`read_code`]).
 fn classify_parsed<T: DeserializeOwned>(
     command: Command,
     status: u16,
     body: &[u8],
-    raw: Option<RawResult>,
+    code: Option<ResultCode>,
     key: Option<&str>,
     attempts: u32,
 ) -> Result<Outcome<T>, Error> {
-    let code = raw
-        .as_ref()
-        .and_then(|r| r.result_code.as_deref())
-        .map(ResultCode::from_code);
     let Some(code) = code else {
         if status == 404 {
             return Err(Error::Api(Box::new(ApiFailure {
@@ -409,6 +519,7 @@ fn classify_parsed<T: DeserializeOwned>(
                 idempotency_key: key.map(str::to_owned),
                 attempts,
                 body_excerpt: excerpt(body),
+                retry_after: None,
             })));
         }
         return Err(decode_error(
@@ -449,28 +560,53 @@ fn classify_parsed<T: DeserializeOwned>(
             )),
         };
     }
-    let raw = raw.unwrap_or_default();
+    // A failure: now read the rest of the result block (the code was read
+    // from the same block, so it parses again).
+    let raw = read_result(body).unwrap_or_default();
     let failure = ApiFailure {
         command,
         http_status: status,
-        status: raw.status.as_deref().map(Status::from_code),
+        status: raw.status.map(|s| Status::from_code(&s.0)),
         action_code: raw
             .action_code
-            .as_deref()
-            .map(ActionCode::from_code)
+            .map(|a| ActionCode::from_code(&a.0))
             .or_else(|| code.action_code()),
-        v_result_code: raw.v_result_code,
-        message: raw.message,
+        v_result_code: Text::owned(raw.v_result_code),
+        message: Text::owned(raw.message),
         idempotency_key: key.map(str::to_owned),
         attempts,
         body_excerpt: excerpt(body),
         result_code: code,
+        retry_after: None,
     };
     if failure.result_code.is_pending() {
         Err(Error::Pending(Box::new(failure)))
     } else {
         Err(Error::Api(Box::new(failure)))
     }
+}
+
+/// Adds the server's `Retry-After` to an API or decode error.
+fn with_retry_after(mut e: Error, retry_after: Option<Duration>) -> Error {
+    match &mut e {
+        Error::Api(f) | Error::Pending(f) => f.retry_after = retry_after,
+        Error::Decode(d) => d.retry_after = retry_after,
+        _ => {}
+    }
+    e
+}
+
+/// Reads a `Retry-After` value: delay-seconds, or an HTTP-date (IMF-fixdate,
+/// RFC 850 or asctime) measured against `now`, the client's [`Clock`](super::Clock)
+/// (a date in the past means no wait). Anything else is ignored (`None`).
+pub(crate) fn parse_retry_after(value: &[u8], now: SystemTime) -> Option<Duration> {
+    let value = std::str::from_utf8(value).ok()?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // An absurdly long number is a wait longer than any policy allows.
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 fn decode_error(
@@ -491,10 +627,15 @@ fn decode_error(
         attempts,
         excerpt: excerpt(body),
         body: body.to_vec(),
+        retry_after: None,
     }))
 }
 
-async fn send_once(inner: &Inner, p: &Prepared) -> Result<(u16, Bytes), reqwest::Error> {
+/// One HTTP attempt: the status, the raw `Retry-After` of a 429 or 503, the body.
+async fn send_once(
+    inner: &Inner,
+    p: &Prepared,
+) -> Result<(u16, Option<HeaderValue>, Bytes), reqwest::Error> {
     let url = inner.urls[Command::ALL
         .iter()
         .position(|c| *c == p.command)
@@ -509,18 +650,52 @@ async fn send_once(inner: &Inner, p: &Prepared) -> Result<(u16, Bytes), reqwest:
     if let Some(k) = &p.key {
         rb = rb.header(IDEMPOTENCY_HEADER, k.as_str());
     }
+    if inner.custom_http {
+        rb = rb
+            .timeout(inner.request_timeout)
+            .header(USER_AGENT, HeaderValue::from_static(super::USER_AGENT));
+    }
     let resp = rb.body(p.body.clone()).send().await?;
     let status = resp.status().as_u16();
+    let retry_after = match status {
+        429 | 503 => resp.headers().get(RETRY_AFTER).cloned(),
+        _ => None,
+    };
     let body = resp.bytes().await?;
-    Ok((status, body))
+    Ok((status, retry_after, body))
 }
 
 /// Sends until a non-retryable answer, or the policy/budget/key life ends.
-async fn send_with_retries(
+/// The answer's result code, and the typed body when it could be decoded
+/// first: for a typed command (`code_of`), an HTTP 200 answer is decoded
+/// straight into `T`, and when its `result.resultCode` is one of the four
+/// [`Outcome`] codes that decode is the only parse of the body. Otherwise
+/// (and for any other answer) the result block is read on its own, exactly as
+/// [`classify`] does; a body that decodes into `T` has a well-formed result
+/// block, so both ways read the same code.
+fn read_answer<T: DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    code_of: Option<CodeOf<T>>,
+) -> (Option<ResultCode>, Option<T>) {
+    if let (200, Some(code_of)) = (status, code_of) {
+        if let Ok(typed) = serde_json::from_slice::<T>(body) {
+            if let Some(code) = code_of(&typed).map(ResultCode::from_code) {
+                if Outcome::from_code(&code, ()).is_some() {
+                    return (Some(code), Some(typed));
+                }
+            }
+        }
+    }
+    (read_code(body), None)
+}
+
+async fn send_with_retries<T: DeserializeOwned>(
     inner: &Inner,
     p: &Prepared,
     span: &tracing::Span,
-) -> Result<Sent, Error> {
+    code_of: Option<CodeOf<T>>,
+) -> Result<Sent<T>, Error> {
     let policy = &inner.retry;
     let started = Instant::now();
     let key_age = |extra: Duration| -> bool {
@@ -547,13 +722,11 @@ async fn send_with_retries(
         span.record("attempt", attempts);
         let res = send_once(inner, p).await;
         let (last, retry) = match res {
-            Ok((status, body)) => {
+            Ok((status, retry_after, body)) => {
                 span.record("http_status", status);
-                let raw = read_result(&body);
-                let code = raw
-                    .as_ref()
-                    .and_then(|r| r.result_code.as_deref())
-                    .map(ResultCode::from_code);
+                let retry_after =
+                    retry_after.and_then(|v| parse_retry_after(v.as_bytes(), inner.clock.now()));
+                let (code, typed) = read_answer(status, &body, code_of);
                 maybe_processed = true;
                 let retry = match &code {
                     Some(c) => {
@@ -563,7 +736,16 @@ async fn send_with_retries(
                     // 5xx without a result code: like a timeout, maybe processed.
                     None => status >= 500 && resend_safe,
                 };
-                (Last::Answer { status, body, raw }, retry)
+                (
+                    Last::Answer {
+                        status,
+                        body,
+                        code,
+                        typed,
+                        retry_after,
+                    },
+                    retry,
+                )
             }
             Err(e) => {
                 // A connect error means nothing was written: never processed.
@@ -580,7 +762,24 @@ async fn send_with_retries(
                 maybe_processed,
             });
         }
-        let delay = policy.backoff(attempts);
+        let mut delay = policy.backoff(attempts);
+        if let Last::Answer {
+            retry_after: Some(asked),
+            ..
+        } = &last
+        {
+            // The server's Retry-After (429, 503) is a floor on the wait. One
+            // longer than the policy's largest backoff ends the retries: the
+            // error carries it, for the caller to schedule the resend.
+            if *asked > policy.get_max_backoff() {
+                return Ok(Sent {
+                    last,
+                    attempts,
+                    maybe_processed,
+                });
+            }
+            delay = delay.max(*asked);
+        }
         if started.elapsed() + delay > policy.get_max_elapsed()
             || (p.key.is_some() && key_age(delay))
         {
@@ -618,10 +817,49 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+        let secs = |s: u64| Some(Duration::from_secs(s));
+        assert_eq!(parse_retry_after(b"0", now), secs(0));
+        assert_eq!(parse_retry_after(b" 7 ", now), secs(7));
+        assert_eq!(
+            parse_retry_after(b"99999999999999999999999", now),
+            secs(u64::MAX)
+        );
+        for bad in [&b""[..], b"-1", b"1.5", b"soon", b"\xff"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+        }
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(parse_retry_after(later.as_bytes(), now), secs(90));
+        // The three HTTP-date forms; a date in the past means no wait.
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(parse_retry_after(form.as_bytes(), t), secs(0), "{form}");
+            assert_eq!(
+                parse_retry_after(form.as_bytes(), t - Duration::from_secs(5)),
+                secs(5),
+                "{form}"
+            );
+            assert_eq!(parse_retry_after(form.as_bytes(), now), secs(0), "{form}");
+        }
+    }
+
+    #[test]
     fn lenient_result_reading() {
         let r =
             read_result(br#"{"result":{"resultCode":"UA-000-001","extra":1},"order":5}"#).unwrap();
-        assert_eq!(r.result_code.as_deref(), Some("UA-000-001"));
+        assert_eq!(r.result_code.map(|c| c.0), Some("UA-000-001".into()));
+        let escaped =
+            read_result(br#"{"result":{"resultCode":"UA-REQ-001","message":"\u3042"}}"#).unwrap();
+        assert_eq!(Text::owned(escaped.message).as_deref(), Some("\u{3042}"));
+        assert_eq!(
+            read_code(br#"{"result":{"resultCode":"UA-SYS-003"}}"#),
+            Some(ResultCode::InternalCommunicationError)
+        );
         assert!(read_result(b"<html>").is_none());
         assert!(read_result(br#"{"order":{}}"#).is_none());
     }

@@ -59,7 +59,9 @@ impl IdempotencyKey {
         Ok(IdempotencyKey(key))
     }
 
-    /// A fresh random UUIDv4 key (lower-case hyphenated, 36 bytes).
+    /// A fresh random UUIDv4 key (lower-case hyphenated, 36 bytes), from the
+    /// operating system's generator (`getrandom`): unlike a user-space
+    /// generator it cannot hand the same key to both sides of a `fork`.
     pub fn generate() -> Self {
         IdempotencyKey(uuid::Uuid::new_v4().hyphenated().to_string())
     }
