@@ -519,8 +519,14 @@ impl Client {
         &self.inner.base
     }
 
-    /// Any command with any serializable body, decoded into `T`. The typed
-    /// methods below are thin wrappers over this.
+    /// Any command with any serializable body, decoded into `T`.
+    ///
+    /// The body goes through `serde_json::Value` and is validated as JSON;
+    /// its object keys are sent sorted (the order of the generated request
+    /// types), so the same request gives the same bytes — and the same
+    /// idempotency fingerprint — whether it was sent typed or as JSON, and
+    /// whatever key order it was built in or whether serde_json's
+    /// `preserve_order` feature is on in your build.
     pub fn call<R: Serialize + ?Sized, T>(&self, command: Command, request: &R) -> Call<'_, T> {
         Call {
             client: self,

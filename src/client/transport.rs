@@ -260,7 +260,13 @@ fn local_work(
         return Err(mode_conflict_error(found));
     }
 
-    // 3. Serialize once; these bytes go out on every attempt.
+    // 3. Serialize once; these bytes go out on every attempt. Keys are
+    // sorted first: with serde_json's `preserve_order` feature (switched on by
+    // any crate in the caller's build) a `Value` keeps insertion order, and
+    // the inserted requestMode would land last; sorted keys are the generated
+    // types' field order (the generator checks it), so the JSON path sends
+    // exactly the typed path's bytes. Without the feature this is a no-op.
+    body.sort_all_objects();
     serde_json::to_vec(&body).map_err(serialize_error)
 }
 
