@@ -1495,11 +1495,20 @@ impl Ctx<'_> {
 
     /// The URL fast path's verdict on field `field`'s value `s`, computed once per
     /// field and validation (several URL rules look at the same field).
+    /// The memo lookup is inline (a hit costs a few compares); the scan is not.
+    #[inline]
     fn quick_url(&mut self, field: u16, s: &str) -> Option<QuickUrlBits> {
-        let memo = &mut self.url_memo;
+        let memo = &self.url_memo;
         if let Some(k) = memo.keys[..memo.len].iter().position(|&k| k == field) {
             return memo.vals[k];
         }
+        self.quick_url_scan(field, s)
+    }
+
+    /// [`Ctx::quick_url`] for a field not seen yet: scans `s` and memoises the verdict.
+    #[inline(never)]
+    fn quick_url_scan(&mut self, field: u16, s: &str) -> Option<QuickUrlBits> {
+        let memo = &mut self.url_memo;
         let v = url_rules::quick_url(s).map(|q| QuickUrlBits {
             https: q.https,
             port: q.port,
