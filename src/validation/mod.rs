@@ -1896,15 +1896,22 @@ fn first_outside(cs: Charset, s: &str) -> Option<(usize, char)> {
 }
 
 /// The AND of the [`CHARSET_BYTES`] entries of all bytes of `b`: the charsets that
-/// allow every byte. The AND is idempotent, so the last group of bytes may overlap the
-/// ones before it: whole 8-byte groups (and one overlapping group for the rest), no
-/// byte-at-a-time tail loop.
+/// allow every byte.
 #[inline]
 fn and_of_classes(b: &[u8]) -> u8 {
+    and_over_table(&CHARSET_BYTES, b)
+}
+
+/// The AND of `table[byte]` over every byte of `b` (`0xff` for an empty slice). The
+/// AND is idempotent, so the last group of bytes may overlap the ones before it: whole
+/// 8-byte groups (and one overlapping group for the rest), or two overlapping 4-byte
+/// groups, with no byte-at-a-time tail loop except below 4 bytes. Shared by the
+/// charset scan and the URL fast path's path/query scan.
+#[inline]
+pub(crate) fn and_over_table(table: &[u8; 256], b: &[u8]) -> u8 {
     #[inline(always)]
-    fn group<const N: usize>(g: &[u8; N]) -> u8 {
-        g.iter()
-            .fold(0xff, |acc, &c| acc & CHARSET_BYTES[usize::from(c)])
+    fn group<const N: usize>(table: &[u8; 256], g: &[u8; N]) -> u8 {
+        g.iter().fold(0xff, |acc, &c| acc & table[usize::from(c)])
     }
     let n = b.len();
     if n >= 8 {
@@ -1912,12 +1919,12 @@ fn and_of_classes(b: &[u8]) -> u8 {
         let mut chunks = b.chunks_exact(8);
         for c in &mut chunks {
             if let Ok(g) = <&[u8; 8]>::try_from(c) {
-                acc &= group(g);
+                acc &= group(table, g);
             }
         }
         if !chunks.remainder().is_empty() {
             if let Ok(g) = <&[u8; 8]>::try_from(&b[n - 8..]) {
-                acc &= group(g);
+                acc &= group(table, g);
             }
         }
         acc
@@ -1926,12 +1933,11 @@ fn and_of_classes(b: &[u8]) -> u8 {
             <&[u8; 4]>::try_from(&b[..4]),
             <&[u8; 4]>::try_from(&b[n - 4..]),
         ) {
-            (Ok(x), Ok(y)) => group(x) & group(y),
+            (Ok(x), Ok(y)) => group(table, x) & group(table, y),
             _ => 0,
         }
     } else {
-        b.iter()
-            .fold(0xff, |acc, &c| acc & CHARSET_BYTES[usize::from(c)])
+        b.iter().fold(0xff, |acc, &c| acc & table[usize::from(c)])
     }
 }
 

@@ -277,32 +277,10 @@ static HOST_CLASS: [u8; 256] = {
     t
 };
 
-/// Whether every byte of `b` is one [`TAIL_OK`] accepts: the AND of the table entries,
-/// over whole 8-byte groups and one last group overlapping the ones before it (the AND
-/// is idempotent), so no byte-at-a-time loop for tails of 8 bytes or more.
+/// Whether every byte of `b` is one [`TAIL_OK`] accepts (empty: yes).
 #[inline]
 fn tail_ok(b: &[u8]) -> bool {
-    #[inline(always)]
-    fn group(g: &[u8; 8]) -> u8 {
-        g.iter().fold(1, |acc, &c| acc & TAIL_OK[usize::from(c)])
-    }
-    let n = b.len();
-    if n < 8 {
-        return b.iter().fold(1, |acc, &c| acc & TAIL_OK[usize::from(c)]) != 0;
-    }
-    let mut acc = 1;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        if let Ok(g) = <&[u8; 8]>::try_from(c) {
-            acc &= group(g);
-        }
-    }
-    if !chunks.remainder().is_empty() {
-        if let Ok(g) = <&[u8; 8]>::try_from(&b[n - 8..]) {
-            acc &= group(g);
-        }
-    }
-    acc != 0
+    super::and_over_table(&TAIL_OK, b) != 0
 }
 
 /// The bytes accepted unescaped in the path/query/fragment by the fast path (ASCII
