@@ -18,11 +18,14 @@
 use crate::client::types;
 
 /// Receives the fields of a typed request, in the order described in the module docs.
+///
+/// The field number `F` is a const generic parameter, so an implementation can look
+/// up what it knows of the field at compile time (`const { TABLE[F as usize] }`).
 pub trait RequestVisitor<'r> {
     /// A present string field (enums give their wire value).
-    fn string(&mut self, field: u16, value: &'r str);
+    fn string<const F: u16>(&mut self, value: &'r str);
     /// Entering a present object or array field.
-    fn enter(&mut self, field: u16);
+    fn enter<const F: u16>(&mut self);
     /// Leaving the object or array field entered last.
     fn leave(&mut self);
     /// Entering item `index` of the array entered last.
@@ -30,7 +33,7 @@ pub trait RequestVisitor<'r> {
     /// Leaving the array item entered last.
     fn leave_index(&mut self);
     /// A field of the current object that is absent.
-    fn absent(&mut self, field: u16);
+    fn absent<const F: u16>(&mut self);
 }
 
 /// The wire value of a unit enum variant (its `#[serde(rename)]`, e.g. `"paypay"`);
@@ -196,220 +199,221 @@ impl serde::Serializer for WireName {
 // ---- walkers (generated from the tables and the request types) ----
 
 /// Walks a `pay` request (table `rules::COMMANDS[0]`).
+#[inline]
 pub fn visit_pay<'r, V: RequestVisitor<'r>>(r: &'r types::PayRequest, v: &mut V) {
     {
         let x1 = &r.control;
-        v.enter(26);
+        v.enter::<26>();
         {
             let x2 = &x1.cancel_url;
-            v.string(29, x2.as_str());
+            v.string::<29>(x2.as_str());
         }
         {
             let x3 = &x1.error_url;
-            v.string(30, x3.as_str());
+            v.string::<30>(x3.as_str());
         }
         if let Some(x4) = &x1.push_url {
-            v.string(31, x4.as_str());
+            v.string::<31>(x4.as_str());
         }
         if let Some(x5) = &x1.request_mode {
-            v.string(27, wire_name(x5));
+            v.string::<27>(wire_name(x5));
         }
         {
             let x6 = &x1.success_url;
-            v.string(28, x6.as_str());
+            v.string::<28>(x6.as_str());
         }
         if x1.request_mode.is_none() {
-            v.absent(27);
+            v.absent::<27>();
         }
         if x1.push_url.is_none() {
-            v.absent(31);
+            v.absent::<31>();
         }
         v.leave();
     }
     if let Some(x7) = &r.customer {
-        v.enter(20);
+        v.enter::<20>();
         if let Some(x8) = &x7.buyer {
-            v.enter(21);
+            v.enter::<21>();
             if let Some(x9) = &x8.buyer_info_type {
-                v.string(22, wire_name(x9));
+                v.string::<22>(wire_name(x9));
             }
             if let Some(x10) = &x8.user_agent {
-                v.string(23, x10.as_str());
+                v.string::<23>(x10.as_str());
             }
             if x8.buyer_info_type.is_none() {
-                v.absent(22);
+                v.absent::<22>();
             }
             if x8.user_agent.is_none() {
-                v.absent(23);
+                v.absent::<23>();
             }
             v.leave();
         }
         if let Some(x11) = &x7.shipping {
-            v.enter(24);
+            v.enter::<24>();
             if let Some(x12) = &x11.delivery_address_type {
-                v.string(25, wire_name(x12));
+                v.string::<25>(wire_name(x12));
             }
             if x11.delivery_address_type.is_none() {
-                v.absent(25);
+                v.absent::<25>();
             }
             v.leave();
         }
         if x7.buyer.is_none() {
-            v.absent(21);
+            v.absent::<21>();
         }
         if x7.shipping.is_none() {
-            v.absent(24);
+            v.absent::<24>();
         }
         v.leave();
     }
     if !r.item.is_empty() {
-        v.enter(12);
+        v.enter::<12>();
         for (i, x13) in r.item.iter().enumerate() {
             v.enter_index(i);
             if let Some(x14) = &x13.category_id {
-                v.string(15, x14.as_str());
+                v.string::<15>(x14.as_str());
             }
             if let Some(x15) = &x13.id {
-                v.string(13, x15.as_str());
+                v.string::<13>(x15.as_str());
             }
             if let Some(x16) = &x13.name {
-                v.string(14, x16.as_str());
+                v.string::<14>(x16.as_str());
             }
             if x13.id.is_none() {
-                v.absent(13);
+                v.absent::<13>();
             }
             if x13.name.is_none() {
-                v.absent(14);
+                v.absent::<14>();
             }
             if x13.category_id.is_none() {
-                v.absent(15);
+                v.absent::<15>();
             }
             v.leave_index();
         }
         v.leave();
     }
     if let Some(x17) = &r.merchant {
-        v.enter(16);
+        v.enter::<16>();
         if let Some(x18) = &x17.store_id {
-            v.string(17, x18.as_str());
+            v.string::<17>(x18.as_str());
         }
         if let Some(x19) = &x17.store_name {
-            v.string(18, x19.as_str());
+            v.string::<18>(x19.as_str());
         }
         if let Some(x20) = &x17.terminal_id {
-            v.string(19, x20.as_str());
+            v.string::<19>(x20.as_str());
         }
         if x17.store_id.is_none() {
-            v.absent(17);
+            v.absent::<17>();
         }
         if x17.store_name.is_none() {
-            v.absent(18);
+            v.absent::<18>();
         }
         if x17.terminal_id.is_none() {
-            v.absent(19);
+            v.absent::<19>();
         }
         v.leave();
     }
     {
         let x21 = &r.order;
-        v.enter(0);
+        v.enter::<0>();
         {
             let x22 = &x21.amount;
-            v.string(3, x22.as_str());
+            v.string::<3>(x22.as_str());
         }
         if let Some(x23) = &x21.auth_capture_type {
-            v.string(4, wire_name(x23));
+            v.string::<4>(wire_name(x23));
         }
         if let Some(x24) = &x21.commodity_type {
-            v.string(6, wire_name(x24));
+            v.string::<6>(wire_name(x24));
         }
         if let Some(x25) = &x21.description {
-            v.string(5, x25.as_str());
+            v.string::<5>(x25.as_str());
         }
         {
             let x26 = &x21.pay_type;
-            v.string(1, wire_name(x26));
+            v.string::<1>(wire_name(x26));
         }
         {
             let x27 = &x21.payment_id;
-            v.string(2, x27.as_str());
+            v.string::<2>(x27.as_str());
         }
         if x21.auth_capture_type.is_none() {
-            v.absent(4);
+            v.absent::<4>();
         }
         if x21.description.is_none() {
-            v.absent(5);
+            v.absent::<5>();
         }
         if x21.commodity_type.is_none() {
-            v.absent(6);
+            v.absent::<6>();
         }
         v.leave();
     }
     if let Some(x28) = &r.payment_instrument {
-        v.enter(32);
+        v.enter::<32>();
         if let Some(x29) = &x28.au {
-            v.enter(33);
+            v.enter::<33>();
             if let Some(x30) = &x29.login_type {
-                v.string(35, wire_name(x30));
+                v.string::<35>(wire_name(x30));
             }
             if let Some(x31) = &x29.payment_authentication_type {
-                v.string(34, wire_name(x31));
+                v.string::<34>(wire_name(x31));
             }
             if x29.payment_authentication_type.is_none() {
-                v.absent(34);
+                v.absent::<34>();
             }
             if x29.login_type.is_none() {
-                v.absent(35);
+                v.absent::<35>();
             }
             v.leave();
         }
         if x28.au.is_none() {
-            v.absent(33);
+            v.absent::<33>();
         }
         v.leave();
     }
     if let Some(x32) = &r.transaction {
-        v.enter(7);
+        v.enter::<7>();
         if let Some(x33) = &x32.merchant_request_key1 {
-            v.string(8, x33.as_str());
+            v.string::<8>(x33.as_str());
         }
         if let Some(x34) = &x32.merchant_request_key2 {
-            v.string(9, x34.as_str());
+            v.string::<9>(x34.as_str());
         }
         if let Some(x35) = &x32.metadata1 {
-            v.string(10, x35.as_str());
+            v.string::<10>(x35.as_str());
         }
         if let Some(x36) = &x32.metadata2 {
-            v.string(11, x36.as_str());
+            v.string::<11>(x36.as_str());
         }
         if x32.merchant_request_key1.is_none() {
-            v.absent(8);
+            v.absent::<8>();
         }
         if x32.merchant_request_key2.is_none() {
-            v.absent(9);
+            v.absent::<9>();
         }
         if x32.metadata1.is_none() {
-            v.absent(10);
+            v.absent::<10>();
         }
         if x32.metadata2.is_none() {
-            v.absent(11);
+            v.absent::<11>();
         }
         v.leave();
     }
     if r.transaction.is_none() {
-        v.absent(7);
+        v.absent::<7>();
     }
     if r.item.is_empty() {
-        v.absent(12);
+        v.absent::<12>();
     }
     if r.merchant.is_none() {
-        v.absent(16);
+        v.absent::<16>();
     }
     if r.customer.is_none() {
-        v.absent(20);
+        v.absent::<20>();
     }
     if r.payment_instrument.is_none() {
-        v.absent(32);
+        v.absent::<32>();
     }
 }
 /// The wire value of `order.payType` of a `pay` request, if it has one.
@@ -418,219 +422,220 @@ pub fn pay_type_pay(r: &types::PayRequest) -> Option<&'static str> {
     Some(wire_name(&r.order.pay_type))
 }
 /// Walks a `subscribe` request (table `rules::COMMANDS[1]`).
+#[inline]
 pub fn visit_subscribe<'r, V: RequestVisitor<'r>>(
     r: &'r types::SubscribeRequest,
     v: &mut V,
 ) {
     {
         let x1 = &r.control;
-        v.enter(25);
+        v.enter::<25>();
         {
             let x2 = &x1.cancel_url;
-            v.string(28, x2.as_str());
+            v.string::<28>(x2.as_str());
         }
         if let Some(x3) = &x1.deregistration_push_url {
-            v.string(31, x3.as_str());
+            v.string::<31>(x3.as_str());
         }
         {
             let x4 = &x1.error_url;
-            v.string(29, x4.as_str());
+            v.string::<29>(x4.as_str());
         }
         if let Some(x5) = &x1.push_url {
-            v.string(30, x5.as_str());
+            v.string::<30>(x5.as_str());
         }
         if let Some(x6) = &x1.request_mode {
-            v.string(26, wire_name(x6));
+            v.string::<26>(wire_name(x6));
         }
         {
             let x7 = &x1.success_url;
-            v.string(27, x7.as_str());
+            v.string::<27>(x7.as_str());
         }
         if x1.request_mode.is_none() {
-            v.absent(26);
+            v.absent::<26>();
         }
         if x1.push_url.is_none() {
-            v.absent(30);
+            v.absent::<30>();
         }
         if x1.deregistration_push_url.is_none() {
-            v.absent(31);
+            v.absent::<31>();
         }
         v.leave();
     }
     if let Some(x8) = &r.customer {
-        v.enter(19);
+        v.enter::<19>();
         if let Some(x9) = &x8.buyer {
-            v.enter(20);
+            v.enter::<20>();
             if let Some(x10) = &x9.buyer_info_type {
-                v.string(21, wire_name(x10));
+                v.string::<21>(wire_name(x10));
             }
             if let Some(x11) = &x9.user_agent {
-                v.string(22, x11.as_str());
+                v.string::<22>(x11.as_str());
             }
             if x9.buyer_info_type.is_none() {
-                v.absent(21);
+                v.absent::<21>();
             }
             if x9.user_agent.is_none() {
-                v.absent(22);
+                v.absent::<22>();
             }
             v.leave();
         }
         if let Some(x12) = &x8.shipping {
-            v.enter(23);
+            v.enter::<23>();
             if let Some(x13) = &x12.delivery_address_type {
-                v.string(24, wire_name(x13));
+                v.string::<24>(wire_name(x13));
             }
             if x12.delivery_address_type.is_none() {
-                v.absent(24);
+                v.absent::<24>();
             }
             v.leave();
         }
         if x8.buyer.is_none() {
-            v.absent(20);
+            v.absent::<20>();
         }
         if x8.shipping.is_none() {
-            v.absent(23);
+            v.absent::<23>();
         }
         v.leave();
     }
     if !r.item.is_empty() {
-        v.enter(11);
+        v.enter::<11>();
         for (i, x14) in r.item.iter().enumerate() {
             v.enter_index(i);
             if let Some(x15) = &x14.category_id {
-                v.string(14, x15.as_str());
+                v.string::<14>(x15.as_str());
             }
             if let Some(x16) = &x14.id {
-                v.string(12, x16.as_str());
+                v.string::<12>(x16.as_str());
             }
             if let Some(x17) = &x14.name {
-                v.string(13, x17.as_str());
+                v.string::<13>(x17.as_str());
             }
             if x14.id.is_none() {
-                v.absent(12);
+                v.absent::<12>();
             }
             if x14.name.is_none() {
-                v.absent(13);
+                v.absent::<13>();
             }
             if x14.category_id.is_none() {
-                v.absent(14);
+                v.absent::<14>();
             }
             v.leave_index();
         }
         v.leave();
     }
     if let Some(x18) = &r.merchant {
-        v.enter(15);
+        v.enter::<15>();
         if let Some(x19) = &x18.store_id {
-            v.string(16, x19.as_str());
+            v.string::<16>(x19.as_str());
         }
         if let Some(x20) = &x18.store_name {
-            v.string(17, x20.as_str());
+            v.string::<17>(x20.as_str());
         }
         if let Some(x21) = &x18.terminal_id {
-            v.string(18, x21.as_str());
+            v.string::<18>(x21.as_str());
         }
         if x18.store_id.is_none() {
-            v.absent(16);
+            v.absent::<16>();
         }
         if x18.store_name.is_none() {
-            v.absent(17);
+            v.absent::<17>();
         }
         if x18.terminal_id.is_none() {
-            v.absent(18);
+            v.absent::<18>();
         }
         v.leave();
     }
     {
         let x22 = &r.order;
-        v.enter(0);
+        v.enter::<0>();
         if let Some(x23) = &x22.commodity_type {
-            v.string(5, wire_name(x23));
+            v.string::<5>(wire_name(x23));
         }
         if let Some(x24) = &x22.description {
-            v.string(4, x24.as_str());
+            v.string::<4>(x24.as_str());
         }
         if let Some(x25) = &x22.order_name {
-            v.string(3, x25.as_str());
+            v.string::<3>(x25.as_str());
         }
         {
             let x26 = &x22.pay_type;
-            v.string(1, wire_name(x26));
+            v.string::<1>(wire_name(x26));
         }
         {
             let x27 = &x22.payment_id;
-            v.string(2, x27.as_str());
+            v.string::<2>(x27.as_str());
         }
         if x22.order_name.is_none() {
-            v.absent(3);
+            v.absent::<3>();
         }
         if x22.description.is_none() {
-            v.absent(4);
+            v.absent::<4>();
         }
         if x22.commodity_type.is_none() {
-            v.absent(5);
+            v.absent::<5>();
         }
         v.leave();
     }
     if let Some(x28) = &r.payment_instrument {
-        v.enter(32);
+        v.enter::<32>();
         if let Some(x29) = &x28.au {
-            v.enter(33);
+            v.enter::<33>();
             if let Some(x30) = &x29.login_type {
-                v.string(34, wire_name(x30));
+                v.string::<34>(wire_name(x30));
             }
             if x29.login_type.is_none() {
-                v.absent(34);
+                v.absent::<34>();
             }
             v.leave();
         }
         if x28.au.is_none() {
-            v.absent(33);
+            v.absent::<33>();
         }
         v.leave();
     }
     if let Some(x31) = &r.transaction {
-        v.enter(6);
+        v.enter::<6>();
         if let Some(x32) = &x31.merchant_request_key1 {
-            v.string(7, x32.as_str());
+            v.string::<7>(x32.as_str());
         }
         if let Some(x33) = &x31.merchant_request_key2 {
-            v.string(8, x33.as_str());
+            v.string::<8>(x33.as_str());
         }
         if let Some(x34) = &x31.metadata1 {
-            v.string(9, x34.as_str());
+            v.string::<9>(x34.as_str());
         }
         if let Some(x35) = &x31.metadata2 {
-            v.string(10, x35.as_str());
+            v.string::<10>(x35.as_str());
         }
         if x31.merchant_request_key1.is_none() {
-            v.absent(7);
+            v.absent::<7>();
         }
         if x31.merchant_request_key2.is_none() {
-            v.absent(8);
+            v.absent::<8>();
         }
         if x31.metadata1.is_none() {
-            v.absent(9);
+            v.absent::<9>();
         }
         if x31.metadata2.is_none() {
-            v.absent(10);
+            v.absent::<10>();
         }
         v.leave();
     }
     if r.transaction.is_none() {
-        v.absent(6);
+        v.absent::<6>();
     }
     if r.item.is_empty() {
-        v.absent(11);
+        v.absent::<11>();
     }
     if r.merchant.is_none() {
-        v.absent(15);
+        v.absent::<15>();
     }
     if r.customer.is_none() {
-        v.absent(19);
+        v.absent::<19>();
     }
     if r.payment_instrument.is_none() {
-        v.absent(32);
+        v.absent::<32>();
     }
 }
 /// The wire value of `order.payType` of a `subscribe` request, if it has one.
@@ -639,98 +644,99 @@ pub fn pay_type_subscribe(r: &types::SubscribeRequest) -> Option<&'static str> {
     Some(wire_name(&r.order.pay_type))
 }
 /// Walks a `updateOrder` request (table `rules::COMMANDS[2]`).
+#[inline]
 pub fn visit_update_order<'r, V: RequestVisitor<'r>>(
     r: &'r types::UpdateOrderRequest,
     v: &mut V,
 ) {
     if let Some(x1) = &r.control {
-        v.enter(10);
+        v.enter::<10>();
         if let Some(x2) = &x1.push_url {
-            v.string(11, x2.as_str());
+            v.string::<11>(x2.as_str());
         }
         if x1.push_url.is_none() {
-            v.absent(11);
+            v.absent::<11>();
         }
         v.leave();
     }
     {
         let x3 = &r.order;
-        v.enter(0);
+        v.enter::<0>();
         match x3 {
             types::UpdateOrderOrder::PaymentId(x4) => {
                 if let Some(x5) = &x4.amount {
-                    v.string(2, x5.as_str());
+                    v.string::<2>(x5.as_str());
                 }
                 if let Some(x6) = &x4.auth_extension_type {
-                    v.string(3, wire_name(x6));
+                    v.string::<3>(wire_name(x6));
                 }
                 {
                     let x7 = &x4.payment_id;
-                    v.string(1, x7.as_str());
+                    v.string::<1>(x7.as_str());
                 }
                 if x4.amount.is_none() {
-                    v.absent(2);
+                    v.absent::<2>();
                 }
                 if x4.auth_extension_type.is_none() {
-                    v.absent(3);
+                    v.absent::<3>();
                 }
-                v.absent(4);
+                v.absent::<4>();
             }
             types::UpdateOrderOrder::FepOrderId(x8) => {
                 if let Some(x9) = &x8.amount {
-                    v.string(2, x9.as_str());
+                    v.string::<2>(x9.as_str());
                 }
                 if let Some(x10) = &x8.auth_extension_type {
-                    v.string(3, wire_name(x10));
+                    v.string::<3>(wire_name(x10));
                 }
                 {
                     let x11 = &x8.fep_order_id;
-                    v.string(4, x11.as_str());
+                    v.string::<4>(x11.as_str());
                 }
-                v.absent(1);
+                v.absent::<1>();
                 if x8.amount.is_none() {
-                    v.absent(2);
+                    v.absent::<2>();
                 }
                 if x8.auth_extension_type.is_none() {
-                    v.absent(3);
+                    v.absent::<3>();
                 }
             }
         }
         v.leave();
     }
     if let Some(x12) = &r.transaction {
-        v.enter(5);
+        v.enter::<5>();
         if let Some(x13) = &x12.merchant_request_key1 {
-            v.string(6, x13.as_str());
+            v.string::<6>(x13.as_str());
         }
         if let Some(x14) = &x12.merchant_request_key2 {
-            v.string(7, x14.as_str());
+            v.string::<7>(x14.as_str());
         }
         if let Some(x15) = &x12.metadata1 {
-            v.string(8, x15.as_str());
+            v.string::<8>(x15.as_str());
         }
         if let Some(x16) = &x12.metadata2 {
-            v.string(9, x16.as_str());
+            v.string::<9>(x16.as_str());
         }
         if x12.merchant_request_key1.is_none() {
-            v.absent(6);
+            v.absent::<6>();
         }
         if x12.merchant_request_key2.is_none() {
-            v.absent(7);
+            v.absent::<7>();
         }
         if x12.metadata1.is_none() {
-            v.absent(8);
+            v.absent::<8>();
         }
         if x12.metadata2.is_none() {
-            v.absent(9);
+            v.absent::<9>();
         }
         v.leave();
     }
     if r.transaction.is_none() {
-        v.absent(5);
+        v.absent::<5>();
     }
     if r.control.is_none() {
-        v.absent(10);
+        v.absent::<10>();
     }
 }
 /// The wire value of `order.payType` of a `updateOrder` request, if it has one.
@@ -739,98 +745,99 @@ pub fn pay_type_update_order(r: &types::UpdateOrderRequest) -> Option<&'static s
     None
 }
 /// Walks a `capture` request (table `rules::COMMANDS[3]`).
+#[inline]
 pub fn visit_capture<'r, V: RequestVisitor<'r>>(
     r: &'r types::CaptureRequest,
     v: &mut V,
 ) {
     if let Some(x1) = &r.control {
-        v.enter(10);
+        v.enter::<10>();
         if let Some(x2) = &x1.push_url {
-            v.string(11, x2.as_str());
+            v.string::<11>(x2.as_str());
         }
         if x1.push_url.is_none() {
-            v.absent(11);
+            v.absent::<11>();
         }
         v.leave();
     }
     {
         let x3 = &r.order;
-        v.enter(0);
+        v.enter::<0>();
         match x3 {
             types::CaptureOrder::PaymentId(x4) => {
                 if let Some(x5) = &x4.amount {
-                    v.string(2, x5.as_str());
+                    v.string::<2>(x5.as_str());
                 }
                 if let Some(x6) = &x4.description {
-                    v.string(3, x6.as_str());
+                    v.string::<3>(x6.as_str());
                 }
                 {
                     let x7 = &x4.payment_id;
-                    v.string(1, x7.as_str());
+                    v.string::<1>(x7.as_str());
                 }
                 if x4.amount.is_none() {
-                    v.absent(2);
+                    v.absent::<2>();
                 }
                 if x4.description.is_none() {
-                    v.absent(3);
+                    v.absent::<3>();
                 }
-                v.absent(4);
+                v.absent::<4>();
             }
             types::CaptureOrder::FepOrderId(x8) => {
                 if let Some(x9) = &x8.amount {
-                    v.string(2, x9.as_str());
+                    v.string::<2>(x9.as_str());
                 }
                 if let Some(x10) = &x8.description {
-                    v.string(3, x10.as_str());
+                    v.string::<3>(x10.as_str());
                 }
                 {
                     let x11 = &x8.fep_order_id;
-                    v.string(4, x11.as_str());
+                    v.string::<4>(x11.as_str());
                 }
-                v.absent(1);
+                v.absent::<1>();
                 if x8.amount.is_none() {
-                    v.absent(2);
+                    v.absent::<2>();
                 }
                 if x8.description.is_none() {
-                    v.absent(3);
+                    v.absent::<3>();
                 }
             }
         }
         v.leave();
     }
     if let Some(x12) = &r.transaction {
-        v.enter(5);
+        v.enter::<5>();
         if let Some(x13) = &x12.merchant_request_key1 {
-            v.string(6, x13.as_str());
+            v.string::<6>(x13.as_str());
         }
         if let Some(x14) = &x12.merchant_request_key2 {
-            v.string(7, x14.as_str());
+            v.string::<7>(x14.as_str());
         }
         if let Some(x15) = &x12.metadata1 {
-            v.string(8, x15.as_str());
+            v.string::<8>(x15.as_str());
         }
         if let Some(x16) = &x12.metadata2 {
-            v.string(9, x16.as_str());
+            v.string::<9>(x16.as_str());
         }
         if x12.merchant_request_key1.is_none() {
-            v.absent(6);
+            v.absent::<6>();
         }
         if x12.merchant_request_key2.is_none() {
-            v.absent(7);
+            v.absent::<7>();
         }
         if x12.metadata1.is_none() {
-            v.absent(8);
+            v.absent::<8>();
         }
         if x12.metadata2.is_none() {
-            v.absent(9);
+            v.absent::<9>();
         }
         v.leave();
     }
     if r.transaction.is_none() {
-        v.absent(5);
+        v.absent::<5>();
     }
     if r.control.is_none() {
-        v.absent(10);
+        v.absent::<10>();
     }
 }
 /// The wire value of `order.payType` of a `capture` request, if it has one.
@@ -839,102 +846,103 @@ pub fn pay_type_capture(r: &types::CaptureRequest) -> Option<&'static str> {
     None
 }
 /// Walks a `cancel` request (table `rules::COMMANDS[4]`).
+#[inline]
 pub fn visit_cancel<'r, V: RequestVisitor<'r>>(r: &'r types::CancelRequest, v: &mut V) {
     if let Some(x1) = &r.control {
-        v.enter(10);
+        v.enter::<10>();
         if let Some(x2) = &x1.push_url {
-            v.string(11, x2.as_str());
+            v.string::<11>(x2.as_str());
         }
         if x1.push_url.is_none() {
-            v.absent(11);
+            v.absent::<11>();
         }
         v.leave();
     }
     {
         let x3 = &r.order;
-        v.enter(0);
+        v.enter::<0>();
         match x3 {
             types::CancelOrder::PaymentId(x4) => {
                 if let Some(x5) = &x4.amount {
-                    v.string(2, x5.as_str());
+                    v.string::<2>(x5.as_str());
                 }
                 {
                     let x6 = &x4.payment_id;
-                    v.string(1, x6.as_str());
+                    v.string::<1>(x6.as_str());
                 }
                 if x4.amount.is_none() {
-                    v.absent(2);
+                    v.absent::<2>();
                 }
-                v.absent(3);
+                v.absent::<3>();
             }
             types::CancelOrder::FepOrderId(x7) => {
                 if let Some(x8) = &x7.amount {
-                    v.string(2, x8.as_str());
+                    v.string::<2>(x8.as_str());
                 }
                 {
                     let x9 = &x7.fep_order_id;
-                    v.string(3, x9.as_str());
+                    v.string::<3>(x9.as_str());
                 }
-                v.absent(1);
+                v.absent::<1>();
                 if x7.amount.is_none() {
-                    v.absent(2);
+                    v.absent::<2>();
                 }
             }
         }
         v.leave();
     }
     if let Some(x10) = &r.protocol {
-        v.enter(12);
+        v.enter::<12>();
         if let Some(x11) = &x10.force_mode {
-            v.string(13, wire_name(x11));
+            v.string::<13>(wire_name(x11));
         }
         if x10.force_mode.is_none() {
-            v.absent(13);
+            v.absent::<13>();
         }
         v.leave();
     }
     if let Some(x12) = &r.transaction {
-        v.enter(4);
+        v.enter::<4>();
         if let Some(x13) = &x12.merchant_request_key1 {
-            v.string(6, x13.as_str());
+            v.string::<6>(x13.as_str());
         }
         if let Some(x14) = &x12.merchant_request_key2 {
-            v.string(7, x14.as_str());
+            v.string::<7>(x14.as_str());
         }
         if let Some(x15) = &x12.metadata1 {
-            v.string(8, x15.as_str());
+            v.string::<8>(x15.as_str());
         }
         if let Some(x16) = &x12.metadata2 {
-            v.string(9, x16.as_str());
+            v.string::<9>(x16.as_str());
         }
         if let Some(x17) = &x12.reason {
-            v.string(5, x17.as_str());
+            v.string::<5>(x17.as_str());
         }
         if x12.reason.is_none() {
-            v.absent(5);
+            v.absent::<5>();
         }
         if x12.merchant_request_key1.is_none() {
-            v.absent(6);
+            v.absent::<6>();
         }
         if x12.merchant_request_key2.is_none() {
-            v.absent(7);
+            v.absent::<7>();
         }
         if x12.metadata1.is_none() {
-            v.absent(8);
+            v.absent::<8>();
         }
         if x12.metadata2.is_none() {
-            v.absent(9);
+            v.absent::<9>();
         }
         v.leave();
     }
     if r.transaction.is_none() {
-        v.absent(4);
+        v.absent::<4>();
     }
     if r.control.is_none() {
-        v.absent(10);
+        v.absent::<10>();
     }
     if r.protocol.is_none() {
-        v.absent(12);
+        v.absent::<12>();
     }
 }
 /// The wire value of `order.payType` of a `cancel` request, if it has one.
@@ -943,178 +951,179 @@ pub fn pay_type_cancel(r: &types::CancelRequest) -> Option<&'static str> {
     None
 }
 /// Walks a `charge` request (table `rules::COMMANDS[5]`).
+#[inline]
 pub fn visit_charge<'r, V: RequestVisitor<'r>>(r: &'r types::ChargeRequest, v: &mut V) {
     if let Some(x1) = &r.control {
-        v.enter(19);
+        v.enter::<19>();
         if let Some(x2) = &x1.push_url {
-            v.string(20, x2.as_str());
+            v.string::<20>(x2.as_str());
         }
         if x1.push_url.is_none() {
-            v.absent(20);
+            v.absent::<20>();
         }
         v.leave();
     }
     if !r.item.is_empty() {
-        v.enter(12);
+        v.enter::<12>();
         for (i, x3) in r.item.iter().enumerate() {
             v.enter_index(i);
             if let Some(x4) = &x3.category_id {
-                v.string(15, x4.as_str());
+                v.string::<15>(x4.as_str());
             }
             if let Some(x5) = &x3.id {
-                v.string(13, x5.as_str());
+                v.string::<13>(x5.as_str());
             }
             if let Some(x6) = &x3.name {
-                v.string(14, x6.as_str());
+                v.string::<14>(x6.as_str());
             }
             if x3.id.is_none() {
-                v.absent(13);
+                v.absent::<13>();
             }
             if x3.name.is_none() {
-                v.absent(14);
+                v.absent::<14>();
             }
             if x3.category_id.is_none() {
-                v.absent(15);
+                v.absent::<15>();
             }
             v.leave_index();
         }
         v.leave();
     }
     if let Some(x7) = &r.merchant {
-        v.enter(16);
+        v.enter::<16>();
         if let Some(x8) = &x7.store_id {
-            v.string(17, x8.as_str());
+            v.string::<17>(x8.as_str());
         }
         if let Some(x9) = &x7.terminal_id {
-            v.string(18, x9.as_str());
+            v.string::<18>(x9.as_str());
         }
         if x7.store_id.is_none() {
-            v.absent(17);
+            v.absent::<17>();
         }
         if x7.terminal_id.is_none() {
-            v.absent(18);
+            v.absent::<18>();
         }
         v.leave();
     }
     {
         let x10 = &r.order;
-        v.enter(0);
+        v.enter::<0>();
         match x10 {
             types::ChargeOrder::PaymentId(x11) => {
                 {
                     let x12 = &x11.amount;
-                    v.string(4, x12.as_str());
+                    v.string::<4>(x12.as_str());
                 }
                 if let Some(x13) = &x11.auth_capture_type {
-                    v.string(3, wire_name(x13));
+                    v.string::<3>(wire_name(x13));
                 }
                 if let Some(x14) = &x11.description {
-                    v.string(5, x14.as_str());
+                    v.string::<5>(x14.as_str());
                 }
                 {
                     let x15 = &x11.original_payment_id;
-                    v.string(2, x15.as_str());
+                    v.string::<2>(x15.as_str());
                 }
                 {
                     let x16 = &x11.payment_id;
-                    v.string(1, x16.as_str());
+                    v.string::<1>(x16.as_str());
                 }
                 if x11.auth_capture_type.is_none() {
-                    v.absent(3);
+                    v.absent::<3>();
                 }
                 if x11.description.is_none() {
-                    v.absent(5);
+                    v.absent::<5>();
                 }
-                v.absent(6);
+                v.absent::<6>();
             }
             types::ChargeOrder::FepOrderId(x17) => {
                 {
                     let x18 = &x17.amount;
-                    v.string(4, x18.as_str());
+                    v.string::<4>(x18.as_str());
                 }
                 if let Some(x19) = &x17.auth_capture_type {
-                    v.string(3, wire_name(x19));
+                    v.string::<3>(wire_name(x19));
                 }
                 if let Some(x20) = &x17.description {
-                    v.string(5, x20.as_str());
+                    v.string::<5>(x20.as_str());
                 }
                 {
                     let x21 = &x17.original_fep_order_id;
-                    v.string(6, x21.as_str());
+                    v.string::<6>(x21.as_str());
                 }
                 {
                     let x22 = &x17.payment_id;
-                    v.string(1, x22.as_str());
+                    v.string::<1>(x22.as_str());
                 }
-                v.absent(2);
+                v.absent::<2>();
                 if x17.auth_capture_type.is_none() {
-                    v.absent(3);
+                    v.absent::<3>();
                 }
                 if x17.description.is_none() {
-                    v.absent(5);
+                    v.absent::<5>();
                 }
             }
         }
         v.leave();
     }
     if let Some(x23) = &r.protocol {
-        v.enter(21);
+        v.enter::<21>();
         if let Some(x24) = &x23.recovery_expired_datetime {
-            v.string(23, x24.as_str());
+            v.string::<23>(x24.as_str());
         }
         if let Some(x25) = &x23.recovery_type {
-            v.string(22, wire_name(x25));
+            v.string::<22>(wire_name(x25));
         }
         if x23.recovery_type.is_none() {
-            v.absent(22);
+            v.absent::<22>();
         }
         if x23.recovery_expired_datetime.is_none() {
-            v.absent(23);
+            v.absent::<23>();
         }
         v.leave();
     }
     if let Some(x26) = &r.transaction {
-        v.enter(7);
+        v.enter::<7>();
         if let Some(x27) = &x26.merchant_request_key1 {
-            v.string(8, x27.as_str());
+            v.string::<8>(x27.as_str());
         }
         if let Some(x28) = &x26.merchant_request_key2 {
-            v.string(9, x28.as_str());
+            v.string::<9>(x28.as_str());
         }
         if let Some(x29) = &x26.metadata1 {
-            v.string(10, x29.as_str());
+            v.string::<10>(x29.as_str());
         }
         if let Some(x30) = &x26.metadata2 {
-            v.string(11, x30.as_str());
+            v.string::<11>(x30.as_str());
         }
         if x26.merchant_request_key1.is_none() {
-            v.absent(8);
+            v.absent::<8>();
         }
         if x26.merchant_request_key2.is_none() {
-            v.absent(9);
+            v.absent::<9>();
         }
         if x26.metadata1.is_none() {
-            v.absent(10);
+            v.absent::<10>();
         }
         if x26.metadata2.is_none() {
-            v.absent(11);
+            v.absent::<11>();
         }
         v.leave();
     }
     if r.transaction.is_none() {
-        v.absent(7);
+        v.absent::<7>();
     }
     if r.item.is_empty() {
-        v.absent(12);
+        v.absent::<12>();
     }
     if r.merchant.is_none() {
-        v.absent(16);
+        v.absent::<16>();
     }
     if r.control.is_none() {
-        v.absent(19);
+        v.absent::<19>();
     }
     if r.protocol.is_none() {
-        v.absent(21);
+        v.absent::<21>();
     }
 }
 /// The wire value of `order.payType` of a `charge` request, if it has one.
@@ -1123,76 +1132,77 @@ pub fn pay_type_charge(r: &types::ChargeRequest) -> Option<&'static str> {
     None
 }
 /// Walks a `terminate` request (table `rules::COMMANDS[6]`).
+#[inline]
 pub fn visit_terminate<'r, V: RequestVisitor<'r>>(
     r: &'r types::TerminateRequest,
     v: &mut V,
 ) {
     if let Some(x1) = &r.control {
-        v.enter(8);
+        v.enter::<8>();
         if let Some(x2) = &x1.push_url {
-            v.string(9, x2.as_str());
+            v.string::<9>(x2.as_str());
         }
         if x1.push_url.is_none() {
-            v.absent(9);
+            v.absent::<9>();
         }
         v.leave();
     }
     if let Some(x3) = &r.order {
-        v.enter(0);
+        v.enter::<0>();
         match x3 {
             types::TerminateOrder::PaymentId(x4) => {
                 {
                     let x5 = &x4.payment_id;
-                    v.string(1, x5.as_str());
+                    v.string::<1>(x5.as_str());
                 }
-                v.absent(2);
+                v.absent::<2>();
             }
             types::TerminateOrder::FepOrderId(x6) => {
                 {
                     let x7 = &x6.fep_order_id;
-                    v.string(2, x7.as_str());
+                    v.string::<2>(x7.as_str());
                 }
-                v.absent(1);
+                v.absent::<1>();
             }
         }
         v.leave();
     }
     if let Some(x8) = &r.transaction {
-        v.enter(3);
+        v.enter::<3>();
         if let Some(x9) = &x8.merchant_request_key1 {
-            v.string(4, x9.as_str());
+            v.string::<4>(x9.as_str());
         }
         if let Some(x10) = &x8.merchant_request_key2 {
-            v.string(5, x10.as_str());
+            v.string::<5>(x10.as_str());
         }
         if let Some(x11) = &x8.metadata1 {
-            v.string(6, x11.as_str());
+            v.string::<6>(x11.as_str());
         }
         if let Some(x12) = &x8.metadata2 {
-            v.string(7, x12.as_str());
+            v.string::<7>(x12.as_str());
         }
         if x8.merchant_request_key1.is_none() {
-            v.absent(4);
+            v.absent::<4>();
         }
         if x8.merchant_request_key2.is_none() {
-            v.absent(5);
+            v.absent::<5>();
         }
         if x8.metadata1.is_none() {
-            v.absent(6);
+            v.absent::<6>();
         }
         if x8.metadata2.is_none() {
-            v.absent(7);
+            v.absent::<7>();
         }
         v.leave();
     }
     if r.order.is_none() {
-        v.absent(0);
+        v.absent::<0>();
     }
     if r.transaction.is_none() {
-        v.absent(3);
+        v.absent::<3>();
     }
     if r.control.is_none() {
-        v.absent(8);
+        v.absent::<8>();
     }
 }
 /// The wire value of `order.payType` of a `terminate` request, if it has one.
@@ -1201,20 +1211,21 @@ pub fn pay_type_terminate(r: &types::TerminateRequest) -> Option<&'static str> {
     None
 }
 /// Walks a `getTransactionResult` request (table `rules::COMMANDS[7]`).
+#[inline]
 pub fn visit_get_transaction_result<'r, V: RequestVisitor<'r>>(
     r: &'r types::GetTransactionResultRequest,
     v: &mut V,
 ) {
     if let Some(x1) = &r.transaction {
-        v.enter(0);
+        v.enter::<0>();
         {
             let x2 = &x1.fep_reference_id;
-            v.string(1, x2.as_str());
+            v.string::<1>(x2.as_str());
         }
         v.leave();
     }
     if r.transaction.is_none() {
-        v.absent(0);
+        v.absent::<0>();
     }
 }
 /// The wire value of `order.payType` of a `getTransactionResult` request, if it has one.

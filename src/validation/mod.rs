@@ -78,6 +78,7 @@
 //!   (au updateOrder only for Single Payment orders; d Payment partial cancel only for
 //!   Single Payment) are not checked.
 
+mod fast_accept;
 mod text;
 mod typed;
 mod url_rules;
@@ -99,6 +100,7 @@ pub use typed::ValidateRequest;
 pub use vt4g_generated::rules::RequestMode;
 
 use crate::{Command, PayType};
+use fast_accept::FastAccept;
 
 /// How strictly URLs are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -491,7 +493,7 @@ impl RenderPath for WithLeaf<'_, '_> {
 struct Ctx<'o> {
     spec: &'static CommandSpec,
     /// [`FastAccept`] of each field of `spec` (by field index) and provider slot.
-    fast: &'static [[FastAccept; 6]],
+    fast: &'static [[FastAccept; fast_accept::SLOTS]],
     opts: &'o ValidationOptions,
     provider: Option<PayType>,
     out: Vec<Violation>,
@@ -1700,135 +1702,17 @@ impl Ctx<'_> {
 
 /// String equality without a `memcmp` call for the short strings of enum values.
 #[inline]
-fn short_eq(a: &str, b: &str) -> bool {
+pub(crate) fn short_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// What a string field's value must satisfy so that no applicable rule can report it
-/// (for one field and one provider slot of [`FieldSpec::rule_masks`]), derived from
-/// the rule tables once per command by [`fast_accept_table`]: every rule the value
-/// passes here is one for which [`may_violate`] is `false` (property-tested), so
-/// skipping the rules is exact, not an approximation. Values outside the summary go
-/// through the rules one by one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FastAccept {
-    /// `false` when an applicable rule is not summarised (double-byte, numeric range,
-    /// must-equal): the rules are always applied one by one.
-    usable: bool,
-    /// At most this many bytes (spec `maxLength`, digit, byte and character limits:
-    /// bytes ≥ characters).
-    max_len: usize,
-    /// At least this many bytes (with [`ASCII_BIT`] required: characters = bytes).
-    min_len: usize,
-    /// The [`CHARSET_BYTES`] bits every byte must have (charsets, [`ASCII_BIT`]).
-    classes: u8,
-    /// The field's absence is never reported for this provider slot (not required,
-    /// no provider-required or must-equal-with-default rule): what
-    /// [`Ctx::absent_field_rules`] tests, summarised.
-    absent_silent: bool,
-}
-
-impl FastAccept {
-    const ALL: FastAccept = FastAccept {
-        usable: true,
-        max_len: usize::MAX,
-        min_len: 0,
-        classes: 0,
-        absent_silent: true,
-    };
-
-    /// The summary of the spec `maxLength` of `field` and of its rules selected by
-    /// `mask`.
-    fn of(field: &FieldSpec, mask: u32) -> FastAccept {
-        let mut fa = FastAccept::ALL;
-        if let Some(max) = field.max_length {
-            // Characters ≤ bytes.
-            fa.max_len = max as usize;
-        }
-        for (k, rule) in field.rules.iter().enumerate() {
-            if k >= 32 || mask & (1 << k) == 0 {
-                continue;
-            }
-            match rule.check {
-                Check::MaxDigits(n) | Check::MaxBytes(n) | Check::MaxChars(n) => {
-                    fa.max_len = fa.max_len.min(n as usize);
-                }
-                Check::MinChars(n) => {
-                    fa.min_len = fa.min_len.max(n as usize);
-                    fa.classes |= ASCII_BIT;
-                }
-                Check::NoDeviceDependent => fa.classes |= ASCII_BIT,
-                Check::Charset(cs) => {
-                    fa.classes |= charset_bit(cs);
-                    if cs == Charset::Digits {
-                        fa.min_len = fa.min_len.max(1);
-                    }
-                }
-                Check::Required => {}
-                Check::DoubleByte
-                | Check::MinValue(_)
-                | Check::MaxValue(_)
-                | Check::MustEqual { .. } => fa.usable = false,
-            }
-        }
-        if mask >> field.rules.len().min(32) != 0 {
-            // A rule bit without a rule: leave it to the exact loop.
-            fa.usable = false;
-        }
-        fa
-    }
-
-    /// `true` only when no rule summarised by `self` can report `s`.
-    #[inline]
-    fn accepts(self, s: &str) -> bool {
-        self.usable
-            && s.len() <= self.max_len
-            && s.len() >= self.min_len
-            && (self.classes == 0 || and_of_classes(s.as_bytes()) & self.classes == self.classes)
-    }
-}
-
-/// The [`FastAccept`] table of `spec` (computed once per command, from the rule tables).
-fn fast_accept_table(spec: &'static CommandSpec) -> &'static [[FastAccept; 6]] {
-    static TABLES: [std::sync::OnceLock<Box<[[FastAccept; 6]]>>; 8] =
-        [const { std::sync::OnceLock::new() }; 8];
-    let Some(cell) = TABLES.get(spec.command as usize) else {
-        return &[];
-    };
-    cell.get_or_init(|| {
-        spec.fields
-            .iter()
-            .map(|f| {
-                std::array::from_fn(|slot| FastAccept {
-                    absent_silent: absent_silent(f, PayType::ALL.get(slot).copied()),
-                    ..FastAccept::of(f, f.rule_masks[slot])
-                })
-            })
-            .collect()
-    })
-}
-
-/// Whether [`Ctx::absent_field_rules`] reports nothing for an absent `field` whatever
-/// the path (the same conditions, without the findings).
-fn absent_silent(field: &FieldSpec, provider: Option<PayType>) -> bool {
-    if field.required {
-        return false;
-    }
-    let Some(provider) = provider else {
-        return true;
-    };
-    !field.rules.iter().any(|rule| {
-        rule.providers.contains(provider)
-            && match rule.check {
-                Check::Required => true,
-                Check::MustEqual {
-                    value,
-                    absent_as: Some(default),
-                } => default != value,
-                _ => false,
-            }
-    })
+/// The [`FastAccept`] table of `spec`'s fields (computed by the compiler, see
+/// [`fast_accept::FAST`]).
+fn fast_accept_table(spec: &'static CommandSpec) -> &'static [[FastAccept; fast_accept::SLOTS]] {
+    fast_accept::FAST
+        .get(spec.command as usize)
+        .map_or(&[], |t| &t[..spec.fields.len().min(t.len())])
 }
 
 /// A cheap pre-test of [`Ctx::apply`]: `false` only when `rule` certainly finds nothing
@@ -1898,7 +1782,7 @@ fn first_outside(cs: Charset, s: &str) -> Option<(usize, char)> {
 /// The AND of the [`CHARSET_BYTES`] entries of all bytes of `b`: the charsets that
 /// allow every byte.
 #[inline]
-fn and_of_classes(b: &[u8]) -> u8 {
+pub(crate) fn and_of_classes(b: &[u8]) -> u8 {
     and_over_table(&CHARSET_BYTES, b)
 }
 
@@ -1942,7 +1826,7 @@ pub(crate) fn and_over_table(table: &[u8; 256], b: &[u8]) -> u8 {
 }
 
 /// The bit of `cs` in [`CHARSET_BYTES`].
-const fn charset_bit(cs: Charset) -> u8 {
+pub(crate) const fn charset_bit(cs: Charset) -> u8 {
     match cs {
         Charset::Alnum => 1,
         Charset::AlnumHyphenUnderscore => 2,
@@ -1953,7 +1837,7 @@ const fn charset_bit(cs: Charset) -> u8 {
 }
 
 /// The bit of [`CHARSET_BYTES`] set for every ASCII byte.
-const ASCII_BIT: u8 = 32;
+pub(crate) const ASCII_BIT: u8 = 32;
 
 /// For each byte, the charsets (bits of [`charset_bit`]) that allow it, and
 /// [`ASCII_BIT`] for the ASCII bytes.

@@ -22,10 +22,15 @@ use vt4g_generated::types::{
     SubscribeRequest, TerminateRequest, UpdateOrderRequest,
 };
 
-use vt4g_generated::rules::{command_spec, FieldSpec};
+use vt4g_generated::rules::{FieldSpec, COMMANDS};
 use vt4g_generated::validate_typed::{self, RequestVisitor};
 
-use super::{Ctx, Got, PathStack, Seg, ValidationOptions, ValidationReport, WithLeaf, MAX_DEPTH};
+use super::fast_accept::{
+    fields_of, FastAccept, CROSS_SLOT, FAST, MAX_CROSS_FIELDS, NO_CROSS_SLOT,
+};
+use super::{
+    short_eq, Ctx, Got, PathStack, Seg, ValidationOptions, ValidationReport, WithLeaf, MAX_DEPTH,
+};
 use crate::{Command, PayType};
 
 /// A typed request of one command that can be validated before it is sent.
@@ -61,6 +66,100 @@ pub trait ValidateRequest {
     fn validate(&self, opts: &ValidationOptions) -> ValidationReport;
 }
 
+/// The typed validation of one request of command `C` (`Command as usize`):
+/// the provider is determined (`Ctx::begin`), then the fast scan runs; when it proves
+/// that no per-field check has anything to report, only the cross-field rules are
+/// evaluated (by the shared `Ctx::cross`, on the fields the scan recorded) — the
+/// report is then exactly what the full walk would give, since the full walk's
+/// per-field findings would be none. Otherwise the full walk ([`TypedWalk`]) runs.
+fn validate_typed<'r, const C: usize>(
+    opts: &ValidationOptions,
+    pay_type: Option<&'static str>,
+    fast: impl FnOnce(usize) -> Option<[Got<'r>; MAX_CROSS_FIELDS]>,
+    walk: impl FnOnce(&mut TypedWalk<'_, 'r>),
+) -> ValidationReport {
+    let mut ctx = Ctx::new(&COMMANDS[C], opts);
+    ctx.begin(pay_type.and_then(PayType::from_name));
+    let slot = ctx.provider.map_or(5, |p| p as usize);
+    if let Some(seen) = fast(slot) {
+        let slots = &CROSS_SLOT[C];
+        let lookup = |i: u16| match slots.get(usize::from(i)) {
+            Some(&k) if k != NO_CROSS_SLOT => seen.get(usize::from(k)).copied().unwrap_or_default(),
+            _ => Got::Absent,
+        };
+        for rule in ctx.spec.cross_rules {
+            ctx.cross(rule, &lookup);
+        }
+        return ValidationReport { violations: ctx.out };
+    }
+    TypedWalk::run(ctx, walk)
+}
+
+/// The fast scan of a typed request of command `C` for provider slot `P`: reads every
+/// field's summary ([`FastAccept`]) as a compile-time constant and tests the value
+/// against it. `ok` stays `true` only when no per-field check (present, absent,
+/// string) could report anything; it records the values the cross-field rules read.
+struct FastScan<'r, const C: usize, const P: usize> {
+    ok: bool,
+    seen: [Got<'r>; MAX_CROSS_FIELDS],
+}
+
+impl<'r, const C: usize, const P: usize> FastScan<'r, C, P> {
+    /// Runs `visit` over the scan and returns the recorded fields when it passed.
+    #[inline(always)]
+    fn run(visit: impl FnOnce(&mut Self)) -> Option<[Got<'r>; MAX_CROSS_FIELDS]> {
+        let mut scan = FastScan {
+            ok: true,
+            seen: [Got::Absent; MAX_CROSS_FIELDS],
+        };
+        visit(&mut scan);
+        scan.ok.then_some(scan.seen)
+    }
+
+    #[inline(always)]
+    fn record<const F: u16>(&mut self, got: Got<'r>) {
+        let k = const { CROSS_SLOT[C][F as usize] };
+        if k != NO_CROSS_SLOT {
+            if let Some(slot) = self.seen.get_mut(usize::from(k)) {
+                *slot = got;
+            }
+        }
+    }
+}
+
+impl<'r, const C: usize, const P: usize> RequestVisitor<'r> for FastScan<'r, C, P> {
+    #[inline(always)]
+    fn string<const F: u16>(&mut self, value: &'r str) {
+        let fa: FastAccept = const { FAST[C][F as usize][P] };
+        let enums: &'static [&'static str] = const { fields_of(C)[F as usize].enum_values };
+        // What `Ctx::field_present` and `Ctx::check_string` test, summarised.
+        self.ok &= fa.present_silent
+            && fa.accepts(value)
+            && (enums.is_empty() || enums.iter().any(|v| short_eq(v, value)));
+        self.record::<F>(Got::Str(value));
+    }
+
+    #[inline(always)]
+    fn enter<const F: u16>(&mut self) {
+        self.ok &= const { FAST[C][F as usize][P].present_silent };
+        self.record::<F>(Got::Other);
+    }
+
+    #[inline(always)]
+    fn leave(&mut self) {}
+
+    #[inline(always)]
+    fn enter_index(&mut self, _index: usize) {}
+
+    #[inline(always)]
+    fn leave_index(&mut self) {}
+
+    #[inline(always)]
+    fn absent<const F: u16>(&mut self) {
+        self.ok &= const { FAST[C][F as usize][P].absent_silent };
+    }
+}
+
 /// The typed walk: receives the fields of a typed request from the generated walker
 /// (`vt4g_generated::validate_typed`) and applies the same per-field and cross-field
 /// checks as the `Value` validator (the methods of [`Ctx`]).
@@ -75,15 +174,6 @@ struct TypedWalk<'o, 'r> {
 }
 
 impl<'o, 'r> TypedWalk<'o, 'r> {
-    fn new(command: Command, opts: &'o ValidationOptions) -> Self {
-        TypedWalk {
-            ctx: Ctx::new(command_spec(command), opts),
-            path: PathStack::new(),
-            unsupported: [false; MAX_DEPTH + 1],
-            seen: [Got::Absent; validate_typed::MAX_FIELDS],
-        }
-    }
-
     fn field(&self, field: u16) -> &'static FieldSpec {
         let fields: &'static [FieldSpec] = self.ctx.spec.fields;
         &fields[usize::from(field)]
@@ -93,14 +183,14 @@ impl<'o, 'r> TypedWalk<'o, 'r> {
         self.unsupported[self.path.len]
     }
 
-    fn run(
-        command: Command,
-        pay_type: Option<&'static str>,
-        opts: &'o ValidationOptions,
-        walk: impl FnOnce(&mut Self),
-    ) -> ValidationReport {
-        let mut w = TypedWalk::new(command, opts);
-        w.ctx.begin(pay_type.and_then(PayType::from_name));
+    /// The full walk, after `Ctx::begin` (the provider is known to `ctx`).
+    fn run(ctx: Ctx<'o>, walk: impl FnOnce(&mut Self)) -> ValidationReport {
+        let mut w = TypedWalk {
+            ctx,
+            path: PathStack::new(),
+            unsupported: [false; MAX_DEPTH + 1],
+            seen: [Got::Absent; validate_typed::MAX_FIELDS],
+        };
         walk(&mut w);
         // Borrowed in place (moving `seen` out would copy the whole array).
         let seen = &w.seen;
@@ -113,10 +203,9 @@ impl<'o, 'r> TypedWalk<'o, 'r> {
             violations: std::mem::take(&mut w.ctx.out),
         }
     }
-}
 
-impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
-    fn string(&mut self, field: u16, value: &'r str) {
+    #[inline(never)]
+    fn string_at(&mut self, field: u16, value: &'r str) {
         let f = self.field(field);
         let parent = self.parent_unsupported();
         // The key is not pushed: it is appended only when a finding renders the path.
@@ -134,7 +223,8 @@ impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
         }
     }
 
-    fn enter(&mut self, field: u16) {
+    #[inline(never)]
+    fn enter_at(&mut self, field: u16) {
         let f = self.field(field);
         let parent = self.parent_unsupported();
         // The generated walk is at most a few levels deep (MAX_DEPTH is 16).
@@ -145,6 +235,18 @@ impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
         if let Some(slot) = self.seen.get_mut(usize::from(field)) {
             *slot = Got::Other;
         }
+    }
+}
+
+impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
+    #[inline]
+    fn string<const F: u16>(&mut self, value: &'r str) {
+        self.string_at(F, value);
+    }
+
+    #[inline]
+    fn enter<const F: u16>(&mut self) {
+        self.enter_at(F);
     }
 
     fn leave(&mut self) {
@@ -162,9 +264,25 @@ impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
         self.path.pop();
     }
 
-    fn absent(&mut self, field: u16) {
-        self.ctx.absent_field(field, &mut self.path);
+    #[inline]
+    fn absent<const F: u16>(&mut self) {
+        self.ctx.absent_field(F, &mut self.path);
     }
+}
+
+/// Runs the fast scan of `$visit` over `$r` for command `$c` and the provider slot
+/// `$slot` (each slot its own compiled scan, with its constants).
+macro_rules! fast_scan {
+    ($c:expr, $slot:expr, $visit:path, $r:expr) => {
+        match $slot {
+            0 => FastScan::<{ $c }, 0>::run(|v| $visit($r, v)),
+            1 => FastScan::<{ $c }, 1>::run(|v| $visit($r, v)),
+            2 => FastScan::<{ $c }, 2>::run(|v| $visit($r, v)),
+            3 => FastScan::<{ $c }, 3>::run(|v| $visit($r, v)),
+            4 => FastScan::<{ $c }, 4>::run(|v| $visit($r, v)),
+            _ => FastScan::<{ $c }, 5>::run(|v| $visit($r, v)),
+        }
+    };
 }
 
 macro_rules! impl_validate_request {
@@ -177,9 +295,13 @@ macro_rules! impl_validate_request {
             }
 
             fn validate(&self, opts: &ValidationOptions) -> ValidationReport {
-                TypedWalk::run(Self::COMMAND, validate_typed::$pay_type(self), opts, |w| {
-                    validate_typed::$visit(self, w)
-                })
+                const C: usize = Command::$cmd as usize;
+                validate_typed::<C>(
+                    opts,
+                    validate_typed::$pay_type(self),
+                    |slot| fast_scan!(C, slot, validate_typed::$visit, self),
+                    |w| validate_typed::$visit(self, w),
+                )
             }
         }
     };

@@ -267,7 +267,7 @@ impl Gen<'_> {
                     let item = self.var();
                     let _ = writeln!(
                         self.out,
-                        "v.enter({k}); for (i, {item}) in {var}.{}.iter().enumerate() {{ v.enter_index(i);",
+                        "v.enter::<{k}>(); for (i, {item}) in {var}.{}.iter().enumerate() {{ v.enter_index(i);",
                         f.ident
                     );
                     self.object(&f.inner, &item, &lf.children)?;
@@ -277,16 +277,16 @@ impl Gen<'_> {
                     return Err(self.err(&lf.path, "a Vec that is not an array of objects"))
                 }
                 (_, "string", Some(TypeDef::Newtype)) => {
-                    let _ = writeln!(self.out, "v.string({k}, {x}.as_str());");
+                    let _ = writeln!(self.out, "v.string::<{k}>({x}.as_str());");
                 }
                 (_, "string", None) if f.inner == "String" => {
-                    let _ = writeln!(self.out, "v.string({k}, {x}.as_str());");
+                    let _ = writeln!(self.out, "v.string::<{k}>({x}.as_str());");
                 }
                 (_, "string", Some(TypeDef::UnitEnum)) => {
-                    let _ = writeln!(self.out, "v.string({k}, wire_name({x}));");
+                    let _ = writeln!(self.out, "v.string::<{k}>(wire_name({x}));");
                 }
                 (_, "object", Some(TypeDef::Struct(_) | TypeDef::Untagged(_))) => {
-                    let _ = writeln!(self.out, "v.enter({k});");
+                    let _ = writeln!(self.out, "v.enter::<{k}>();");
                     self.object(&f.inner, &x, &lf.children)?;
                     let _ = writeln!(self.out, "v.leave();");
                 }
@@ -303,7 +303,7 @@ impl Gen<'_> {
         for &k in children {
             match found.iter().position(|&j| j == k) {
                 None => {
-                    let _ = writeln!(self.out, "v.absent({k});");
+                    let _ = writeln!(self.out, "v.absent::<{k}>();");
                 }
                 Some(pos) => {
                     let f = &fields[pos];
@@ -312,7 +312,7 @@ impl Gen<'_> {
                         Wrap::Option => {
                             let _ = writeln!(
                                 self.out,
-                                "if {var}.{}.is_none() {{ v.absent({k}); }}",
+                                "if {var}.{}.is_none() {{ v.absent::<{k}>(); }}",
                                 f.ident
                             );
                         }
@@ -323,7 +323,7 @@ impl Gen<'_> {
                             {
                                 let _ = writeln!(
                                     self.out,
-                                    "if {var}.{}.is_empty() {{ v.absent({k}); }}",
+                                    "if {var}.{}.is_empty() {{ v.absent::<{k}>(); }}",
                                     f.ident
                                 );
                             }
@@ -433,6 +433,7 @@ pub fn generate_typed_module(
         let _ = writeln!(
             body,
             "/// Walks a `{cmd}` request (table `rules::COMMANDS[{idx}]`).\n\
+             #[inline]\n\
              pub fn visit_{name}<'r, V: RequestVisitor<'r>>(r: &'r types::{root_ty}, v: &mut V) {{\n{walk}}}\n\
              /// The wire value of `order.payType` of a `{cmd}` request, if it has one.\n\
              #[allow(unused_variables)]\n\
@@ -492,9 +493,9 @@ mod tests {
         let src = generate_typed_module(&[l], CLIENT).expect("generates");
         let walk = &src[src.find("pub fn visit_pay").expect("visit_pay")..];
         let a = walk
-            .find("v.string(1, x1.as_str())")
+            .find("v.string::<1>(x1.as_str())")
             .expect("aField first (JSON order)");
-        let b = walk.find("v.string(0, x2.as_str())").expect("then b");
+        let b = walk.find("v.string::<0>(x2.as_str())").expect("then b");
         let absent = walk.find("if r.a_field.is_none()").expect("absent aField");
         assert!(a < b && b < absent, "{walk}");
     }

@@ -13,11 +13,14 @@
 use crate::client::types;
 
 /// Receives the fields of a typed request, in the order described in the module docs.
+///
+/// The field number `F` is a const generic parameter, so an implementation can look
+/// up what it knows of the field at compile time (`const { TABLE[F as usize] }`).
 pub trait RequestVisitor<'r> {
     /// A present string field (enums give their wire value).
-    fn string(&mut self, field: u16, value: &'r str);
+    fn string<const F: u16>(&mut self, value: &'r str);
     /// Entering a present object or array field.
-    fn enter(&mut self, field: u16);
+    fn enter<const F: u16>(&mut self);
     /// Leaving the object or array field entered last.
     fn leave(&mut self);
     /// Entering item `index` of the array entered last.
@@ -25,7 +28,7 @@ pub trait RequestVisitor<'r> {
     /// Leaving the array item entered last.
     fn leave_index(&mut self);
     /// A field of the current object that is absent.
-    fn absent(&mut self, field: u16);
+    fn absent<const F: u16>(&mut self);
 }
 
 /// The wire value of a unit enum variant (its `#[serde(rename)]`, e.g. `"paypay"`);

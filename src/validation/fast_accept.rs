@@ -1,0 +1,236 @@
+//! What a value must satisfy so that the validator has nothing to report about it,
+//! summarised per command, field and provider slot from the rule tables — at compile
+//! time (`const fn` over `vt4g_generated::rules::COMMANDS`), so the typed validator's
+//! fast scan (`typed::FastScan`) sees each field's summary as constants.
+//!
+//! Every summary is *implied by* the exact checks (property- and unit-tested in
+//! `super::tests`): a value it accepts is one no check could report. Values it does
+//! not accept go through the exact checks one by one; nothing is approximated.
+
+use vt4g_generated::rules::{Charset, Check, CommandSpec, FieldSpec, PayType, COMMANDS};
+use vt4g_generated::validate_typed::MAX_FIELDS;
+
+use super::{and_of_classes, charset_bit, ASCII_BIT};
+
+/// The number of provider slots: one per [`PayType`] (`p as usize`) and slot 5 for "no
+/// provider known" (as [`FieldSpec::rule_masks`]).
+pub(super) const SLOTS: usize = 6;
+
+/// The number of commands in the tables.
+pub(super) const COMMAND_COUNT: usize = COMMANDS.len();
+
+/// What a string field's value must satisfy so that no applicable rule can report it
+/// (for one field and one provider slot of [`FieldSpec::rule_masks`]): every rule the
+/// value passes here is one for which `may_violate` is `false` (property-tested), so
+/// skipping the rules is exact, not an approximation. Values outside the summary go
+/// through the rules one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FastAccept {
+    /// `false` when an applicable rule is not summarised (double-byte, numeric range,
+    /// must-equal): the rules are always applied one by one.
+    pub usable: bool,
+    /// At most this many bytes (spec `maxLength`, digit, byte and character limits:
+    /// bytes ≥ characters); `u32::MAX` for no limit.
+    pub max_len: u32,
+    /// At least this many bytes (with [`ASCII_BIT`] required: characters = bytes).
+    pub min_len: u32,
+    /// The `CHARSET_BYTES` bits every byte must have (charsets, [`ASCII_BIT`]).
+    pub classes: u8,
+    /// The field's absence is never reported for this provider slot (not required,
+    /// no provider-required or must-equal-with-default rule): what
+    /// `Ctx::absent_field_rules` tests, summarised.
+    pub absent_silent: bool,
+    /// The field's presence is never reported for this provider slot (the provider
+    /// uses it, or no provider is known): what `Ctx::field_present` tests.
+    pub present_silent: bool,
+}
+
+impl FastAccept {
+    const ALL: FastAccept = FastAccept {
+        usable: true,
+        max_len: u32::MAX,
+        min_len: 0,
+        classes: 0,
+        absent_silent: true,
+        present_silent: true,
+    };
+
+    /// The summary of `field` for provider slot `slot`: its spec `maxLength` and the
+    /// rules `rule_masks[slot]` selects, its absence and its presence.
+    pub(super) const fn of(field: &FieldSpec, slot: usize) -> FastAccept {
+        let mut fa = FastAccept::ALL;
+        let provider = if slot < PayType::ALL.len() {
+            Some(PayType::ALL[slot])
+        } else {
+            None
+        };
+        fa.absent_silent = absent_silent(field, provider);
+        fa.present_silent = match provider {
+            Some(p) => field.required || field.supported.is_empty() || field.supported.contains(p),
+            None => true,
+        };
+        if let Some(max) = field.max_length {
+            // Characters ≤ bytes.
+            fa.max_len = max;
+        }
+        let mask = field.rule_masks[slot];
+        let rules = field.rules;
+        let mut k = 0;
+        while k < rules.len() {
+            if k >= 32 || mask & (1 << k) == 0 {
+                k += 1;
+                continue;
+            }
+            match rules[k].check {
+                Check::MaxDigits(n) | Check::MaxBytes(n) | Check::MaxChars(n) => {
+                    if n < fa.max_len {
+                        fa.max_len = n;
+                    }
+                }
+                Check::MinChars(n) => {
+                    if n > fa.min_len {
+                        fa.min_len = n;
+                    }
+                    fa.classes |= ASCII_BIT;
+                }
+                Check::NoDeviceDependent => fa.classes |= ASCII_BIT,
+                Check::Charset(cs) => {
+                    fa.classes |= charset_bit(cs);
+                    if matches!(cs, Charset::Digits) && fa.min_len < 1 {
+                        fa.min_len = 1;
+                    }
+                }
+                Check::Required => {}
+                Check::DoubleByte
+                | Check::MinValue(_)
+                | Check::MaxValue(_)
+                | Check::MustEqual { .. } => fa.usable = false,
+            }
+            k += 1;
+        }
+        let len = if rules.len() < 32 { rules.len() } else { 32 };
+        if len < 32 && mask >> len != 0 {
+            // A rule bit without a rule: leave it to the exact loop.
+            fa.usable = false;
+        }
+        fa
+    }
+
+    /// `true` only when no rule summarised by `self` can report `s`.
+    #[inline(always)]
+    pub(super) fn accepts(self, s: &str) -> bool {
+        self.usable
+            && s.len() <= self.max_len as usize
+            && s.len() >= self.min_len as usize
+            && (self.classes == 0 || and_of_classes(s.as_bytes()) & self.classes == self.classes)
+    }
+}
+
+/// Whether `Ctx::absent_field_rules` reports nothing for an absent `field` whatever
+/// the path (the same conditions, without the findings).
+pub(super) const fn absent_silent(field: &FieldSpec, provider: Option<PayType>) -> bool {
+    if field.required {
+        return false;
+    }
+    let Some(provider) = provider else {
+        return true;
+    };
+    let mut k = 0;
+    while k < field.rules.len() {
+        let rule = &field.rules[k];
+        if rule.providers.contains(provider) {
+            match rule.check {
+                Check::Required => return false,
+                Check::MustEqual {
+                    value,
+                    absent_as: Some(default),
+                } if !str_eq(default, value) => return false,
+                _ => {}
+            }
+        }
+        k += 1;
+    }
+    true
+}
+
+/// `a == b`, in a `const fn`.
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// [`FastAccept`] of every field (by index, padded to `MAX_FIELDS`) and provider slot,
+/// per command (by `Command as usize`), computed by the compiler.
+pub(super) static FAST: [[[FastAccept; SLOTS]; MAX_FIELDS]; COMMAND_COUNT] = {
+    let mut t = [[FastAccept::ALL; SLOTS]; MAX_FIELDS];
+    let mut all = [t; COMMAND_COUNT];
+    let mut c = 0;
+    while c < COMMAND_COUNT {
+        let spec: &CommandSpec = &COMMANDS[c];
+        // The tables are indexed by `Command as usize`.
+        assert!(spec.command as usize == c);
+        assert!(spec.fields.len() <= MAX_FIELDS);
+        t = [[FastAccept::ALL; SLOTS]; MAX_FIELDS];
+        let mut i = 0;
+        while i < spec.fields.len() {
+            let mut slot = 0;
+            while slot < SLOTS {
+                t[i][slot] = FastAccept::of(&spec.fields[i], slot);
+                slot += 1;
+            }
+            i += 1;
+        }
+        all[c] = t;
+        c += 1;
+    }
+    all
+};
+
+/// The fields of one command's table (`Command as usize`), by index.
+pub(super) const fn fields_of(command: usize) -> &'static [FieldSpec] {
+    COMMANDS[command].fields
+}
+
+/// No cross-rule slot: the field is read by no cross-field rule.
+pub(super) const NO_CROSS_SLOT: u8 = u8::MAX;
+
+/// At most this many distinct fields are read by the cross-field rules of one command.
+pub(super) const MAX_CROSS_FIELDS: usize = 16;
+
+/// For each command and field, its slot among the fields the command's cross-field
+/// rules read ([`NO_CROSS_SLOT`] for the others): the fast scan records only those.
+pub(super) static CROSS_SLOT: [[u8; MAX_FIELDS]; COMMAND_COUNT] = {
+    let mut all = [[NO_CROSS_SLOT; MAX_FIELDS]; COMMAND_COUNT];
+    let mut c = 0;
+    while c < COMMAND_COUNT {
+        let rules = COMMANDS[c].cross_rules;
+        let mut next: u8 = 0;
+        let mut r = 0;
+        while r < rules.len() {
+            let fields = rules[r].fields;
+            let mut k = 0;
+            while k < fields.len() {
+                let f = fields[k] as usize;
+                if all[c][f] == NO_CROSS_SLOT {
+                    assert!((next as usize) < MAX_CROSS_FIELDS);
+                    all[c][f] = next;
+                    next += 1;
+                }
+                k += 1;
+            }
+            r += 1;
+        }
+        c += 1;
+    }
+    all
+};
