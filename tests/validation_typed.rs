@@ -24,7 +24,7 @@ use vt4g::generated::types::{
     SubscribeRequest, TerminateRequest, UpdateOrderRequest,
 };
 use vt4g::validation::{
-    format_jst, validate, RequestMode, UrlPolicy, ValidateRequest, ValidationOptions,
+    format_jst, validate, RequestMode, RuleKind, UrlPolicy, ValidateRequest, ValidationOptions,
     ValidationReport,
 };
 use vt4g::{Command, PayType};
@@ -294,6 +294,8 @@ proptest! {
         if let Some((body, o, (t, v, declared, in_body))) = case(seed, command) {
             prop_assert_eq!(&t, &v, "{} body {} opts {:?}", command, body, o);
             prop_assert_eq!(declared, in_body);
+            let passes = run_fast_scan(command, &body, &o).expect("typed above");
+            prop_assert_eq!(passes, no_per_field_findings(&v), "{} body {} opts {:?} report {}", command, body, o, v);
         }
     }
 }
@@ -351,4 +353,280 @@ fn rule_masks_match_the_rules() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- the fast scan
+
+/// The findings that are not about one field's own presence, absence or value: the
+/// provider determination and the cross-field rules. The typed validator's fast scan
+/// must pass exactly when a report holds no other kind.
+fn no_per_field_findings(r: &ValidationReport) -> bool {
+    r.violations().iter().all(|v| {
+        matches!(
+            v.rule,
+            RuleKind::UnsupportedCommand
+                | RuleKind::PayTypeMismatch
+                | RuleKind::ProviderLimitsNotChecked
+                | RuleKind::ExactlyOne
+                | RuleKind::UrlFormat
+                | RuleKind::UrlScheme
+                | RuleKind::UrlPort
+                | RuleKind::UrlPrivateAddress
+                | RuleKind::OnlyWhen
+                | RuleKind::IgnoredWhen
+                | RuleKind::DatetimeFormat
+                | RuleKind::DatetimeWindow
+                | RuleKind::RequestMode
+        )
+    })
+}
+
+fn fast<T: DeserializeOwned + ValidateRequest>(
+    body: &Value,
+    o: &ValidationOptions,
+) -> Option<bool> {
+    let t: T = serde_json::from_value(body.clone()).ok()?;
+    Some(t.passes_fast_scan(o))
+}
+
+/// Whether the typed request `body` of `command` passes the fast scan (`None`: not a
+/// typed request).
+fn run_fast_scan(command: Command, body: &Value, o: &ValidationOptions) -> Option<bool> {
+    match command {
+        Command::Pay => fast::<PayRequest>(body, o),
+        Command::Subscribe => fast::<SubscribeRequest>(body, o),
+        Command::UpdateOrder => fast::<UpdateOrderRequest>(body, o),
+        Command::Capture => fast::<CaptureRequest>(body, o),
+        Command::Cancel => fast::<CancelRequest>(body, o),
+        Command::Charge => fast::<ChargeRequest>(body, o),
+        Command::Terminate => fast::<TerminateRequest>(body, o),
+        Command::GetTransactionResult => fast::<GetTransactionResultRequest>(body, o),
+    }
+}
+
+/// A value of `field` that the rules of provider `p` (or the spec's alone) accept —
+/// or, with probability `bad`, one just past a limit or with a character it refuses.
+fn good_value(rng: &mut StdRng, field: &FieldSpec, p: Option<PayType>, bad: f64) -> String {
+    let rules: Vec<Check> = field
+        .rules
+        .iter()
+        .filter(|r| r.all_providers || p.is_some_and(|p| r.providers.contains(p)))
+        .map(|r| r.check)
+        .collect();
+    if field.name == "payType" {
+        if let Some(p) = p {
+            return p.as_str().to_string();
+        }
+    }
+    if let Some(v) = rules.iter().find_map(|c| match c {
+        Check::MustEqual { value, .. } => Some(*value),
+        _ => None,
+    }) {
+        if !rng.random_bool(bad) {
+            return v.to_string();
+        }
+    }
+    if !field.enum_values.is_empty() {
+        return field.enum_values[rng.random_range(0..field.enum_values.len())].to_string();
+    }
+    if field.name.ends_with("Url") {
+        return if rng.random_bool(1.0 - bad) {
+            format!(
+                "https://shop.example.com/p/{}?q=1",
+                rng.random_range(0..1000)
+            )
+        } else {
+            URLS[rng.random_range(0..URLS.len())].to_string()
+        };
+    }
+    if field.name.ends_with("Datetime") {
+        let off = if rng.random_bool(1.0 - bad) { 3600 } else { 60 };
+        return format_jst(now() + Duration::from_secs(off));
+    }
+    let mut max = field.max_length.map_or(usize::MAX, |m| m as usize);
+    let mut max_bytes = usize::MAX;
+    let (mut min, mut digits, mut charset, mut double) = (0usize, false, false, false);
+    let (mut lo, mut hi) = (0u64, u64::MAX);
+    for c in &rules {
+        match *c {
+            Check::MaxDigits(n) | Check::MaxChars(n) => max = max.min(n as usize),
+            Check::MaxBytes(n) => max_bytes = max_bytes.min(n as usize),
+            Check::MinChars(n) => min = min.max(n as usize),
+            Check::MinValue(n) => (lo, digits) = (lo.max(n), true),
+            Check::MaxValue(n) => (hi, digits) = (hi.min(n), true),
+            Check::Charset(Charset::Digits) => digits = true,
+            Check::Charset(_) => charset = true,
+            Check::DoubleByte => double = true,
+            _ => {}
+        }
+    }
+    let spec_cs = spec_charset(field);
+    if spec_cs == Some(Charset::Digits) {
+        digits = true;
+    }
+    charset |= spec_cs.is_some();
+    // The values below are ASCII (1 byte a character) or double-byte kana (3 bytes).
+    max = max.min(if double { max_bytes / 3 } else { max_bytes });
+    if lo > 0 || hi < u64::MAX {
+        let hi = hi.min(10u64.saturating_pow(max.min(18) as u32).saturating_sub(1));
+        let v = if rng.random_bool(bad) {
+            lo.saturating_sub(1)
+        } else {
+            rng.random_range(lo..=hi.max(lo))
+        };
+        return v.to_string();
+    }
+    let len = if max != usize::MAX && rng.random_bool(bad) {
+        max + 1
+    } else {
+        let top = max.min(min.max(1) + 12);
+        rng.random_range(min.max(1).min(top)..=top)
+    };
+    let mut s = String::new();
+    for _ in 0..len {
+        if digits {
+            s.push(char::from(b'0' + rng.random_range(0..10u8)));
+        } else if double {
+            s.push(['テ', 'ス', 'ト', '商', '品'][rng.random_range(0..5)]);
+        } else if charset {
+            s.push(char::from(b"abcXYZ019"[rng.random_range(0..9)]));
+        } else {
+            s.push(char::from(b"abc XYZ 019"[rng.random_range(0..11)]));
+        }
+    }
+    if rng.random_bool(bad / 2.0) && !s.is_empty() {
+        // A character some rule refuses (device-dependent, full-width digit, emoji).
+        let c = ['①', '１', '😀', 'ｶ'][rng.random_range(0..4)];
+        s.replace_range(..s.chars().next().map_or(0, char::len_utf8), &c.to_string());
+    }
+    s
+}
+
+/// A body of mostly-valid fields for provider `p`: the fields it uses, with values its
+/// rules accept; rarely a field it does not use, an absent required one or a bad value.
+fn near_valid_object(
+    rng: &mut StdRng,
+    spec: &CommandSpec,
+    children: &[u16],
+    p: Option<PayType>,
+    bad: f64,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    for &i in children {
+        let f = &spec.fields[i as usize];
+        let used =
+            f.required || f.supported.is_empty() || p.is_none_or(|p| f.supported.contains(p));
+        let include = if f.required {
+            !rng.random_bool(bad / 4.0)
+        } else if used {
+            rng.random_bool(0.7)
+        } else {
+            rng.random_bool(bad / 4.0)
+        };
+        if !include {
+            continue;
+        }
+        let v = match f.json_type {
+            JsonType::String => Value::String(good_value(rng, f, p, bad)),
+            JsonType::Object => Value::Object(near_valid_object(rng, spec, f.children, p, bad)),
+            JsonType::Array => Value::Array(
+                (0..rng.random_range(1..4))
+                    .map(|_| Value::Object(near_valid_object(rng, spec, f.children, p, bad)))
+                    .collect(),
+            ),
+            _ => Value::Null,
+        };
+        m.insert(f.name.to_string(), v);
+    }
+    m
+}
+
+/// The fast scan is exact and used: over near-valid requests of every command and
+/// provider (and no provider), it passes exactly when the `Value` validator reports no
+/// per-field finding, the typed report equals the `Value` report either way, and it
+/// passes for a good share of them (so the fast path is what these tests exercise).
+#[test]
+fn fast_scan_passes_exactly_when_no_field_has_a_finding() {
+    for command in Command::ALL {
+        let spec = command_spec(command);
+        let (mut typed, mut passed) = (0, 0);
+        let mut passed_with_findings = 0;
+        for seed in 0..600u64 {
+            let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+            // Mostly a provider supporting the command; sometimes none or any.
+            let supporting: Vec<PayType> = PayType::ALL
+                .into_iter()
+                .filter(|&p| spec.providers.contains(p))
+                .collect();
+            let p = match rng.random_range(0..10) {
+                0 => None,
+                1 => Some(PayType::ALL[rng.random_range(0..5)]),
+                _ => Some(supporting[rng.random_range(0..supporting.len())]),
+            };
+            let bad = [0.0, 0.02, 0.1, 0.3][rng.random_range(0..4)];
+            let body = Value::Object(near_valid_object(&mut rng, spec, spec.root, p, bad));
+            let mut o = ValidationOptions::new(if rng.random_bool(0.7) {
+                RequestMode::Live
+            } else {
+                RequestMode::Sandbox
+            })
+            .strict(rng.random_bool(0.3))
+            .at(now());
+            if let Some(p) = p {
+                if rng.random_bool(0.9) {
+                    o = o.with_pay_type(p);
+                }
+            }
+            if rng.random_bool(0.1) {
+                o = o.with_url_policy(UrlPolicy::AllowLocalSimulator);
+            }
+            let Some((t, v, _, _)) = run_typed(command, &body, &o) else {
+                if seed < 8 {
+                    eprintln!("{command}: not a typed request: {body}");
+                }
+                continue;
+            };
+            typed += 1;
+            assert_eq!(t, v, "{command} body {body} opts {o:?}");
+            let passes = run_fast_scan(command, &body, &o).expect("typed above");
+            assert_eq!(
+                passes,
+                no_per_field_findings(&v),
+                "{command} body {body} opts {o:?} report {v}"
+            );
+            if passes {
+                passed += 1;
+                if !v.violations().is_empty() {
+                    passed_with_findings += 1;
+                }
+            }
+        }
+        eprintln!("{command}: {typed} typed, {passed} passed the fast scan ({passed_with_findings} with provider/cross findings)");
+        assert!(typed >= 150, "{command}: only {typed} typed requests");
+        assert!(
+            passed * 3 >= typed,
+            "{command}: the fast scan passed only {passed} of {typed}"
+        );
+        assert!(
+            passed < typed,
+            "{command}: every request passed; the bad values never reached the scan"
+        );
+    }
+}
+
+/// The benchmark's requests take the fast path (PayPay: no finding at all; docomo with
+/// every spec field set: ignored-field warnings, so the full walk).
+#[test]
+fn the_benchmark_requests_take_the_expected_path() {
+    #[path = "../benches/common/validation_input.rs"]
+    mod input;
+    let o = ValidationOptions::new(RequestMode::Live);
+    let paypay: PayRequest =
+        serde_json::from_value(input::paypay_fields(input::full_pay(PayType::Paypay)))
+            .expect("typed");
+    assert!(paypay.passes_fast_scan(&o));
+    assert!(paypay.validate(&o).violations().is_empty());
+    let docomo: PayRequest =
+        serde_json::from_value(input::full_pay(PayType::Docomo)).expect("typed");
+    assert!(!docomo.passes_fast_scan(&o));
 }

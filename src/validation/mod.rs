@@ -471,6 +471,16 @@ impl RenderPath for PathStack<'_> {
     }
 }
 
+/// A path that is never shown: for checks whose findings are discarded (the typed fast
+/// scan's exact fallback), so no path is rendered.
+struct Unrendered;
+
+impl RenderPath for Unrendered {
+    fn render(&self) -> String {
+        String::new()
+    }
+}
+
 /// A path stack plus one more key, not pushed (the typed walk's string fields).
 struct WithLeaf<'p, 'a> {
     stack: &'p PathStack<'a>,
@@ -2151,6 +2161,57 @@ mod tests {
                         "{} slot {slot}",
                         field.path
                     );
+                }
+            }
+        }
+    }
+
+    /// `present_silent` is exact: a present field it marks silent gets no finding from
+    /// `Ctx::field_present` (outside an unsupported parent), and one it does not mark
+    /// gets one (every command, field and provider slot).
+    #[test]
+    fn present_silent_matches_the_presence_check() {
+        let opts = ValidationOptions::new(RequestMode::Live);
+        for spec in vt4g_generated::rules::COMMANDS.iter() {
+            let table = fast_accept_table(spec);
+            assert_eq!(table.len(), spec.fields.len());
+            for (field, fast) in spec.fields.iter().zip(table) {
+                for (slot, fa) in fast.iter().enumerate() {
+                    let mut ctx = Ctx::new(spec, &opts);
+                    ctx.provider = PayType::ALL.get(slot).copied();
+                    ctx.field_present(field, &PathStack::new(), false);
+                    assert_eq!(
+                        fa.present_silent,
+                        ctx.out.is_empty(),
+                        "{} slot {slot}",
+                        field.path
+                    );
+                }
+            }
+        }
+    }
+
+    /// The compile-time cross-rule slots: every field a cross-field rule reads has its
+    /// own slot, and no other field has one.
+    #[test]
+    fn cross_slots_cover_exactly_the_cross_rule_fields() {
+        for spec in vt4g_generated::rules::COMMANDS.iter() {
+            let slots = &fast_accept::CROSS_SLOT[spec.command as usize];
+            let mut used = std::collections::BTreeSet::new();
+            for (i, &k) in slots.iter().enumerate() {
+                let read = spec
+                    .cross_rules
+                    .iter()
+                    .any(|r| r.fields.contains(&(i as u16)));
+                assert_eq!(
+                    read,
+                    k != fast_accept::NO_CROSS_SLOT,
+                    "{} field {i}",
+                    spec.command
+                );
+                if read {
+                    assert!(used.insert(k), "slot {k} used twice");
+                    assert!(usize::from(k) < fast_accept::MAX_CROSS_FIELDS);
                 }
             }
         }

@@ -29,7 +29,8 @@ use super::fast_accept::{
     fields_of, FastAccept, CROSS_SLOT, FAST, MAX_CROSS_FIELDS, NO_CROSS_SLOT,
 };
 use super::{
-    short_eq, Ctx, Got, PathStack, Seg, ValidationOptions, ValidationReport, WithLeaf, MAX_DEPTH,
+    short_eq, Ctx, Got, PathStack, Seg, Unrendered, ValidationOptions, ValidationReport, WithLeaf,
+    MAX_DEPTH,
 };
 use crate::{Command, PayType};
 
@@ -64,6 +65,12 @@ pub trait ValidateRequest {
     /// Validates against `opts` (pay type, mode, strict, URL policy, clock) and returns
     /// every finding, exactly as `validate(Self::COMMAND, &to_value(self), opts)` would.
     fn validate(&self, opts: &ValidationOptions) -> ValidationReport;
+
+    /// Whether the typed validator's fast scan proves that no per-field check has
+    /// anything to report (so only the provider and cross-field findings remain).
+    /// For tests and benchmarks of the validator; not part of the stable API.
+    #[doc(hidden)]
+    fn passes_fast_scan(&self, opts: &ValidationOptions) -> bool;
 }
 
 /// The typed validation of one request of command `C` (`Command as usize`):
@@ -72,16 +79,15 @@ pub trait ValidateRequest {
 /// evaluated (by the shared `Ctx::cross`, on the fields the scan recorded) — the
 /// report is then exactly what the full walk would give, since the full walk's
 /// per-field findings would be none. Otherwise the full walk ([`TypedWalk`]) runs.
-fn validate_typed<'r, const C: usize>(
-    opts: &ValidationOptions,
+fn validate_typed<'o, 'r, const C: usize>(
+    opts: &'o ValidationOptions,
     pay_type: Option<&'static str>,
-    fast: impl FnOnce(usize) -> Option<[Got<'r>; MAX_CROSS_FIELDS]>,
-    walk: impl FnOnce(&mut TypedWalk<'_, 'r>),
+    fast: impl FnOnce(usize, &mut Ctx<'o>, &mut [Got<'r>; MAX_CROSS_FIELDS]) -> bool,
+    walk: impl FnOnce(&mut TypedWalk<'o, 'r>),
 ) -> ValidationReport {
-    let mut ctx = Ctx::new(&COMMANDS[C], opts);
-    ctx.begin(pay_type.and_then(PayType::from_name));
-    let slot = ctx.provider.map_or(5, |p| p as usize);
-    if let Some(seen) = fast(slot) {
+    let (mut ctx, slot) = begin::<C>(opts, pay_type);
+    let mut seen = [Got::Absent; MAX_CROSS_FIELDS];
+    if fast(slot, &mut ctx, &mut seen) {
         let slots = &CROSS_SLOT[C];
         let lookup = |i: u16| match slots.get(usize::from(i)) {
             Some(&k) if k != NO_CROSS_SLOT => seen.get(usize::from(k)).copied().unwrap_or_default(),
@@ -90,30 +96,52 @@ fn validate_typed<'r, const C: usize>(
         for rule in ctx.spec.cross_rules {
             ctx.cross(rule, &lookup);
         }
-        return ValidationReport { violations: ctx.out };
+        return ValidationReport {
+            violations: ctx.out,
+        };
     }
     TypedWalk::run(ctx, walk)
 }
 
-/// The fast scan of a typed request of command `C` for provider slot `P`: reads every
-/// field's summary ([`FastAccept`]) as a compile-time constant and tests the value
-/// against it. `ok` stays `true` only when no per-field check (present, absent,
-/// string) could report anything; it records the values the cross-field rules read.
-struct FastScan<'r, const C: usize, const P: usize> {
-    ok: bool,
-    seen: [Got<'r>; MAX_CROSS_FIELDS],
+/// A validation context of command `C` with its provider determined (and its
+/// findings reported), and the provider slot.
+fn begin<'o, const C: usize>(
+    opts: &'o ValidationOptions,
+    pay_type: Option<&'static str>,
+) -> (Ctx<'o>, usize) {
+    let mut ctx = Ctx::new(&COMMANDS[C], opts);
+    ctx.begin(pay_type.and_then(PayType::from_name));
+    let slot = ctx.provider.map_or(5, |p| p as usize);
+    (ctx, slot)
 }
 
-impl<'r, const C: usize, const P: usize> FastScan<'r, C, P> {
-    /// Runs `visit` over the scan and returns the recorded fields when it passed.
+/// The fast scan of a typed request of command `C` for provider slot `P`: reads every
+/// field's summary ([`FastAccept`]) as a compile-time constant and tests the value
+/// against it; a value outside its summary gets the exact checks (`Ctx::check_string`),
+/// with any finding discarded. `ok` stays `true` only when no per-field check
+/// (present, absent, string) has anything to report; the scan records the values the
+/// cross-field rules read.
+struct FastScan<'c, 'o, 'r, const C: usize, const P: usize> {
+    ok: bool,
+    seen: &'c mut [Got<'r>; MAX_CROSS_FIELDS],
+    ctx: &'c mut Ctx<'o>,
+}
+
+impl<'c, 'o, 'r, const C: usize, const P: usize> FastScan<'c, 'o, 'r, C, P> {
+    /// Runs `visit` over the scan, recording into `seen`; `true` when it passed.
     #[inline(always)]
-    fn run(visit: impl FnOnce(&mut Self)) -> Option<[Got<'r>; MAX_CROSS_FIELDS]> {
+    fn run(
+        ctx: &'c mut Ctx<'o>,
+        seen: &'c mut [Got<'r>; MAX_CROSS_FIELDS],
+        visit: impl FnOnce(&mut Self),
+    ) -> bool {
         let mut scan = FastScan {
             ok: true,
-            seen: [Got::Absent; MAX_CROSS_FIELDS],
+            seen,
+            ctx,
         };
         visit(&mut scan);
-        scan.ok.then_some(scan.seen)
+        scan.ok
     }
 
     #[inline(always)]
@@ -127,15 +155,28 @@ impl<'r, const C: usize, const P: usize> FastScan<'r, C, P> {
     }
 }
 
-impl<'r, const C: usize, const P: usize> RequestVisitor<'r> for FastScan<'r, C, P> {
+/// Whether the exact string checks of field `field` find nothing in `value` (their
+/// findings, if any, are discarded: the full walk reports them with their paths).
+#[inline(never)]
+fn exact_string_passes(ctx: &mut Ctx<'_>, field: u16, value: &str) -> bool {
+    let before = ctx.out.len();
+    ctx.check_string(field, value, &Unrendered);
+    let passes = ctx.out.len() == before;
+    ctx.out.truncate(before);
+    passes
+}
+
+impl<'r, const C: usize, const P: usize> RequestVisitor<'r> for FastScan<'_, '_, 'r, C, P> {
     #[inline(always)]
     fn string<const F: u16>(&mut self, value: &'r str) {
         let fa: FastAccept = const { FAST[C][F as usize][P] };
         let enums: &'static [&'static str] = const { fields_of(C)[F as usize].enum_values };
-        // What `Ctx::field_present` and `Ctx::check_string` test, summarised.
+        // What `Ctx::field_present` and `Ctx::check_string` test, summarised; the
+        // exact checks for a value outside the summary.
         self.ok &= fa.present_silent
-            && fa.accepts(value)
-            && (enums.is_empty() || enums.iter().any(|v| short_eq(v, value)));
+            && ((fa.accepts(value)
+                && (enums.is_empty() || enums.iter().any(|v| short_eq(v, value))))
+                || exact_string_passes(self.ctx, F, value));
         self.record::<F>(Got::Str(value));
     }
 
@@ -156,6 +197,7 @@ impl<'r, const C: usize, const P: usize> RequestVisitor<'r> for FastScan<'r, C, 
 
     #[inline(always)]
     fn absent<const F: u16>(&mut self) {
+        // `absent_silent` is exact (tested), no exact fallback needed.
         self.ok &= const { FAST[C][F as usize][P].absent_silent };
     }
 }
@@ -273,14 +315,14 @@ impl<'r> RequestVisitor<'r> for TypedWalk<'_, 'r> {
 /// Runs the fast scan of `$visit` over `$r` for command `$c` and the provider slot
 /// `$slot` (each slot its own compiled scan, with its constants).
 macro_rules! fast_scan {
-    ($c:expr, $slot:expr, $visit:path, $r:expr) => {
+    ($c:expr, $slot:expr, $ctx:expr, $seen:expr, $visit:path, $r:expr) => {
         match $slot {
-            0 => FastScan::<{ $c }, 0>::run(|v| $visit($r, v)),
-            1 => FastScan::<{ $c }, 1>::run(|v| $visit($r, v)),
-            2 => FastScan::<{ $c }, 2>::run(|v| $visit($r, v)),
-            3 => FastScan::<{ $c }, 3>::run(|v| $visit($r, v)),
-            4 => FastScan::<{ $c }, 4>::run(|v| $visit($r, v)),
-            _ => FastScan::<{ $c }, 5>::run(|v| $visit($r, v)),
+            0 => FastScan::<{ $c }, 0>::run($ctx, $seen, |v| $visit($r, v)),
+            1 => FastScan::<{ $c }, 1>::run($ctx, $seen, |v| $visit($r, v)),
+            2 => FastScan::<{ $c }, 2>::run($ctx, $seen, |v| $visit($r, v)),
+            3 => FastScan::<{ $c }, 3>::run($ctx, $seen, |v| $visit($r, v)),
+            4 => FastScan::<{ $c }, 4>::run($ctx, $seen, |v| $visit($r, v)),
+            _ => FastScan::<{ $c }, 5>::run($ctx, $seen, |v| $visit($r, v)),
         }
     };
 }
@@ -299,9 +341,17 @@ macro_rules! impl_validate_request {
                 validate_typed::<C>(
                     opts,
                     validate_typed::$pay_type(self),
-                    |slot| fast_scan!(C, slot, validate_typed::$visit, self),
+                    |slot, ctx, seen| fast_scan!(C, slot, ctx, seen, validate_typed::$visit, self),
                     |w| validate_typed::$visit(self, w),
                 )
+            }
+
+            fn passes_fast_scan(&self, opts: &ValidationOptions) -> bool {
+                const C: usize = Command::$cmd as usize;
+                let (mut ctx, slot) = begin::<C>(opts, validate_typed::$pay_type(self));
+                let mut seen = [Got::Absent; MAX_CROSS_FIELDS];
+                let (ctx, seen) = (&mut ctx, &mut seen);
+                fast_scan!(C, slot, ctx, seen, validate_typed::$visit, self)
             }
         }
     };
