@@ -1533,10 +1533,17 @@ impl Ctx<'_> {
         v
     }
 
+    /// A URL the fast path accepted needs nothing more (tested inline); the others are
+    /// parsed.
+    #[inline(always)]
     fn check_url(&mut self, f: &FieldSpec, s: &str, quick: Option<QuickUrlBits>) {
-        if quick.is_some() {
-            return;
+        if quick.is_none() {
+            self.check_url_parsed(f, s);
         }
+    }
+
+    #[inline(never)]
+    fn check_url_parsed(&mut self, f: &FieldSpec, s: &str) {
         let parsed = url::Url::parse(s);
         let problem = match &parsed {
             Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() => None,
@@ -1559,7 +1566,24 @@ impl Ctx<'_> {
         }
     }
 
+    /// An https URL the fast path accepted (or any accepted URL outside live mode) needs
+    /// nothing more (tested inline).
+    #[inline(always)]
     fn check_redirect_url(
+        &mut self,
+        f: &FieldSpec,
+        s: &str,
+        quick: Option<QuickUrlBits>,
+        rule: &CrossRule,
+    ) {
+        match quick {
+            Some(q) if q.https || self.opts.mode != RequestMode::Live => {}
+            _ => self.check_redirect_url_slow(f, s, quick, rule),
+        }
+    }
+
+    #[inline(never)]
+    fn check_redirect_url_slow(
         &mut self,
         f: &FieldSpec,
         s: &str,
@@ -1592,6 +1616,9 @@ impl Ctx<'_> {
         }
     }
 
+    /// An https URL on port 443 the fast path accepted — a domain host, never an IP
+    /// literal or localhost — needs nothing more offline (tested inline).
+    #[inline(always)]
     fn check_webhook_url(
         &mut self,
         f: &FieldSpec,
@@ -1599,12 +1626,14 @@ impl Ctx<'_> {
         quick: Option<QuickUrlBits>,
         rule: &CrossRule,
     ) {
-        if let Some(q) = quick {
-            if q.https && q.port == 443 {
-                // A domain host (never an IP literal or localhost): nothing more to check offline.
-                return;
-            }
+        match quick {
+            Some(q) if q.https && q.port == 443 => {}
+            _ => self.check_webhook_url_parsed(f, s, rule),
         }
+    }
+
+    #[inline(never)]
+    fn check_webhook_url_parsed(&mut self, f: &FieldSpec, s: &str, rule: &CrossRule) {
         let Ok(u) = url::Url::parse(s) else { return };
         if !(u.scheme() == "https" || u.scheme() == "http") {
             return;
