@@ -2,14 +2,53 @@
 //! JSON, the value is validated as the request of every command under every
 //! option combination (request mode × strict × provider × URL policy). It must
 //! never panic, must be deterministic, its report must serialize, and strict
-//! mode may only add errors (strict-valid implies valid).
+//! mode may only add errors (strict-valid implies valid). When the value is also a
+//! typed request of the command (it deserializes into the generated type), the typed
+//! validator (`ValidateRequest::validate`, with its compile-time fast scan) must give
+//! exactly the report of the `Value` validator on `to_value(typed)`.
 #![no_main]
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use libfuzzer_sys::fuzz_target;
-use vt4g::validation::{validate, RequestMode, UrlPolicy, ValidationOptions};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use vt4g::generated::types::{
+    CancelRequest, CaptureRequest, ChargeRequest, GetTransactionResultRequest, PayRequest,
+    SubscribeRequest, TerminateRequest, UpdateOrderRequest,
+};
+use vt4g::validation::{
+    validate, RequestMode, UrlPolicy, ValidateRequest, ValidationOptions, ValidationReport,
+};
 use vt4g::{Command, PayType};
+
+/// The typed validator's report and the `Value` validator's report of the typed
+/// request's `to_value`, when `body` is a typed request of `T`.
+fn typed<T: DeserializeOwned + Serialize + ValidateRequest>(
+    body: &serde_json::Value,
+    opts: &ValidationOptions,
+) -> Option<(ValidationReport, ValidationReport)> {
+    let t: T = serde_json::from_value(body.clone()).ok()?;
+    let v = serde_json::to_value(&t).expect("typed requests serialize");
+    Some((t.validate(opts), validate(T::COMMAND, &v, opts)))
+}
+
+fn typed_reports(
+    command: Command,
+    body: &serde_json::Value,
+    opts: &ValidationOptions,
+) -> Option<(ValidationReport, ValidationReport)> {
+    match command {
+        Command::Pay => typed::<PayRequest>(body, opts),
+        Command::Subscribe => typed::<SubscribeRequest>(body, opts),
+        Command::UpdateOrder => typed::<UpdateOrderRequest>(body, opts),
+        Command::Capture => typed::<CaptureRequest>(body, opts),
+        Command::Cancel => typed::<CancelRequest>(body, opts),
+        Command::Charge => typed::<ChargeRequest>(body, opts),
+        Command::Terminate => typed::<TerminateRequest>(body, opts),
+        Command::GetTransactionResult => typed::<GetTransactionResultRequest>(body, opts),
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = serde_json::from_slice::<serde_json::Value>(data) else {
@@ -39,6 +78,9 @@ fuzz_target!(|data: &[u8]| {
                             "validation is not deterministic"
                         );
                         valid[usize::from(strict)] = report.is_valid();
+                        if let Some((t, v)) = typed_reports(command, &body, &opts) {
+                            assert_eq!(t, v, "{command}: the typed and Value validators differ");
+                        }
                     }
                     // Strict mode only adds errors: strict-valid implies valid.
                     assert!(
