@@ -7,7 +7,7 @@
 //! `super::tests`): a value it accepts is one no check could report. Values it does
 //! not accept go through the exact checks one by one; nothing is approximated.
 
-use vt4g_generated::rules::{Charset, Check, CommandSpec, FieldSpec, PayType, COMMANDS};
+use vt4g_generated::rules::{Charset, Check, CommandSpec, CrossRule, FieldSpec, PayType, COMMANDS};
 use vt4g_generated::validate_typed::MAX_FIELDS;
 
 use super::{and_of_classes, charset_bit, ASCII_BIT};
@@ -234,3 +234,26 @@ pub(super) static CROSS_SLOT: [[u8; MAX_FIELDS]; COMMAND_COUNT] = {
     }
     all
 };
+
+/// At most this many cross-field rules per command (the typed fast path evaluates them
+/// by constant index; checked at compile time).
+pub(super) const MAX_CROSS_RULES: usize = 16;
+
+const _: () = {
+    let mut c = 0;
+    while c < COMMAND_COUNT {
+        assert!(COMMANDS[c].cross_rules.len() <= MAX_CROSS_RULES);
+        c += 1;
+    }
+};
+
+/// Cross-field rule `r` of command `c` (`Command as usize`), if it has that many (for
+/// `const` blocks).
+pub(super) const fn cross_rule(c: usize, r: usize) -> Option<&'static CrossRule> {
+    let rules: &'static [CrossRule] = COMMANDS[c].cross_rules;
+    if r < rules.len() {
+        Some(&rules[r])
+    } else {
+        None
+    }
+}

@@ -1362,7 +1362,57 @@ impl Ctx<'_> {
     }
 
     /// Applies one cross-field rule; `lookup` gives what the body holds at a field index.
+    /// The common case — nothing to report — is decided inline
+    /// ([`Ctx::cross_silent`]); the rule is evaluated exactly only when it may report.
+    #[inline(always)]
     fn cross<'v>(&mut self, rule: &'static CrossRule, lookup: &impl Fn(u16) -> Got<'v>) {
+        if !self.cross_silent(rule, lookup) {
+            self.cross_exact(rule, lookup);
+        }
+    }
+
+    /// Whether cross-field rule `rule` certainly has nothing to report: each condition
+    /// implies that [`Ctx::cross_exact`] finds nothing (a URL the fast path accepted;
+    /// https on port 443 for a webhook URL; a matching request mode; a conditional
+    /// field that is absent). `false` means "evaluate it".
+    #[inline(always)]
+    fn cross_silent<'v>(
+        &mut self,
+        rule: &'static CrossRule,
+        lookup: &impl Fn(u16) -> Got<'v>,
+    ) -> bool {
+        if let Some(p) = self.provider {
+            if !rule.providers.contains(p) {
+                return true;
+            }
+        }
+        let Some(&f0) = rule.fields.first() else {
+            return true;
+        };
+        let v0 = lookup(f0);
+        match rule.kind {
+            CrossKind::ExactlyOne => {
+                rule.fields.iter().filter(|&&i| lookup(i).is_some()).count() == 1
+            }
+            CrossKind::Url => v0.as_str().is_none_or(|s| self.quick_url(f0, s).is_some()),
+            CrossKind::RedirectUrl => v0.as_str().is_none_or(|s| {
+                matches!(self.quick_url(f0, s), Some(q) if q.https || self.opts.mode != RequestMode::Live)
+            }),
+            CrossKind::WebhookUrl => v0.as_str().is_none_or(|s| {
+                matches!(self.quick_url(f0, s), Some(q) if q.https && q.port == 443)
+            }),
+            CrossKind::RequestMode => v0
+                .as_str()
+                .is_none_or(|s| RequestMode::from_name(s).is_none_or(|m| m == self.opts.mode)),
+            CrossKind::OnlyWhen { .. }
+            | CrossKind::IgnoredWhen { .. }
+            | CrossKind::DatetimeWindow { .. } => !v0.is_some(),
+        }
+    }
+
+    /// [`Ctx::cross`]'s exact evaluation of one rule.
+    #[inline(never)]
+    fn cross_exact<'v>(&mut self, rule: &'static CrossRule, lookup: &impl Fn(u16) -> Got<'v>) {
         if let Some(p) = self.provider {
             if !rule.providers.contains(p) {
                 return;
@@ -1533,17 +1583,10 @@ impl Ctx<'_> {
         v
     }
 
-    /// A URL the fast path accepted needs nothing more (tested inline); the others are
-    /// parsed.
-    #[inline(always)]
     fn check_url(&mut self, f: &FieldSpec, s: &str, quick: Option<QuickUrlBits>) {
-        if quick.is_none() {
-            self.check_url_parsed(f, s);
+        if quick.is_some() {
+            return;
         }
-    }
-
-    #[inline(never)]
-    fn check_url_parsed(&mut self, f: &FieldSpec, s: &str) {
         let parsed = url::Url::parse(s);
         let problem = match &parsed {
             Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() => None,
@@ -1566,24 +1609,7 @@ impl Ctx<'_> {
         }
     }
 
-    /// An https URL the fast path accepted (or any accepted URL outside live mode) needs
-    /// nothing more (tested inline).
-    #[inline(always)]
     fn check_redirect_url(
-        &mut self,
-        f: &FieldSpec,
-        s: &str,
-        quick: Option<QuickUrlBits>,
-        rule: &CrossRule,
-    ) {
-        match quick {
-            Some(q) if q.https || self.opts.mode != RequestMode::Live => {}
-            _ => self.check_redirect_url_slow(f, s, quick, rule),
-        }
-    }
-
-    #[inline(never)]
-    fn check_redirect_url_slow(
         &mut self,
         f: &FieldSpec,
         s: &str,
@@ -1616,9 +1642,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// An https URL on port 443 the fast path accepted — a domain host, never an IP
-    /// literal or localhost — needs nothing more offline (tested inline).
-    #[inline(always)]
     fn check_webhook_url(
         &mut self,
         f: &FieldSpec,
@@ -1626,14 +1649,12 @@ impl Ctx<'_> {
         quick: Option<QuickUrlBits>,
         rule: &CrossRule,
     ) {
-        match quick {
-            Some(q) if q.https && q.port == 443 => {}
-            _ => self.check_webhook_url_parsed(f, s, rule),
+        if let Some(q) = quick {
+            if q.https && q.port == 443 {
+                // A domain host (never an IP literal or localhost): nothing more to check offline.
+                return;
+            }
         }
-    }
-
-    #[inline(never)]
-    fn check_webhook_url_parsed(&mut self, f: &FieldSpec, s: &str, rule: &CrossRule) {
         let Ok(u) = url::Url::parse(s) else { return };
         if !(u.scheme() == "https" || u.scheme() == "http") {
             return;
@@ -2218,6 +2239,80 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `cross_silent` is sound: whenever it says a cross-field rule has nothing to
+    /// report, the exact evaluation reports nothing (every command, rule, provider slot,
+    /// mode and URL policy; values around every rule's conditions).
+    #[test]
+    fn cross_silent_implies_the_exact_rule_reports_nothing() {
+        let mut values: Vec<Got<'static>> = vec![Got::Absent, Got::Other];
+        for s in [
+            "https://shop.example.com/x",
+            "http://shop.example.com/x",
+            "https://shop.example.com:8443/x",
+            "https://shop.example.com:443/x",
+            "http://shop.example.com:443/x",
+            "https://127.0.0.1/x",
+            "https://[::1]/x",
+            "https://localhost/x",
+            "https://a.localhost/x",
+            "ftp://shop.example.com/",
+            "not a url",
+            "live",
+            "sandbox",
+            "LIVE",
+            "20260101000000",
+            "",
+        ] {
+            values.push(Got::Str(s));
+        }
+        let mut checked = 0;
+        for spec in vt4g_generated::rules::COMMANDS.iter() {
+            for rule in spec.cross_rules {
+                let mut vals = values.clone();
+                if let CrossKind::OnlyWhen { value } | CrossKind::IgnoredWhen { value } = rule.kind
+                {
+                    vals.push(Got::Str(value));
+                }
+                for mode in [RequestMode::Live, RequestMode::Sandbox] {
+                    for policy in [UrlPolicy::Production, UrlPolicy::AllowLocalSimulator] {
+                        let opts = ValidationOptions::new(mode)
+                            .with_url_policy(policy)
+                            .at(UNIX_EPOCH + Duration::from_secs(1_767_225_600));
+                        for slot in 0..6 {
+                            for &v0 in &vals {
+                                for &v1 in &vals {
+                                    let lookup = |i: u16| {
+                                        if rule.fields.first() == Some(&i) {
+                                            v0
+                                        } else if rule.fields.get(1) == Some(&i) {
+                                            v1
+                                        } else {
+                                            Got::Absent
+                                        }
+                                    };
+                                    let mut ctx = Ctx::new(spec, &opts);
+                                    ctx.provider = PayType::ALL.get(slot).copied();
+                                    if ctx.cross_silent(rule, &lookup) {
+                                        ctx.cross_exact(rule, &lookup);
+                                        assert!(
+                                            ctx.out.is_empty(),
+                                            "{} {:?} {v0:?} {v1:?}: {:?}",
+                                            spec.command,
+                                            rule.kind,
+                                            ctx.out
+                                        );
+                                        checked += 1;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     /// The compile-time cross-rule slots: every field a cross-field rule reads has its

@@ -26,7 +26,8 @@ use vt4g_generated::rules::{FieldSpec, COMMANDS};
 use vt4g_generated::validate_typed::{self, RequestVisitor};
 
 use super::fast_accept::{
-    fields_of, FastAccept, CROSS_SLOT, FAST, MAX_CROSS_FIELDS, NO_CROSS_SLOT,
+    cross_rule, fields_of, FastAccept, CROSS_SLOT, FAST, MAX_CROSS_FIELDS, MAX_CROSS_RULES,
+    NO_CROSS_SLOT,
 };
 use super::{
     short_eq, Ctx, Got, PathStack, Seg, Unrendered, ValidationOptions, ValidationReport, WithLeaf,
@@ -88,19 +89,42 @@ fn validate_typed<'o, 'r, const C: usize>(
     let (mut ctx, slot) = begin::<C>(opts, pay_type);
     let mut seen = [Got::Absent; MAX_CROSS_FIELDS];
     if fast(slot, &mut ctx, &mut seen) {
-        let slots = &CROSS_SLOT[C];
-        let lookup = |i: u16| match slots.get(usize::from(i)) {
-            Some(&k) if k != NO_CROSS_SLOT => seen.get(usize::from(k)).copied().unwrap_or_default(),
-            _ => Got::Absent,
-        };
-        for rule in ctx.spec.cross_rules {
-            ctx.cross(rule, &lookup);
-        }
+        cross_rules::<C>(&mut ctx, &seen);
         return ValidationReport {
             violations: ctx.out,
         };
     }
     TypedWalk::run(ctx, walk)
+}
+
+/// Evaluates the cross-field rules of command `C` (in table order, by the shared
+/// `Ctx::cross`) on the fields the fast scan recorded. Each rule is a compile-time
+/// constant here (one call per rule index), so its kind and fields fold away and the
+/// common case — nothing to report — costs a few compares per rule.
+#[inline(always)]
+fn cross_rules<const C: usize>(ctx: &mut Ctx<'_>, seen: &[Got<'_>; MAX_CROSS_FIELDS]) {
+    macro_rules! each_rule {
+        ($($r:literal)*) => {
+            $( cross_rule_at::<C, $r>(ctx, seen); )*
+        };
+    }
+    const { assert!(MAX_CROSS_RULES == 16) };
+    each_rule!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+}
+
+/// Cross-field rule `R` of command `C`, if the command has that many.
+#[inline(always)]
+fn cross_rule_at<'r, const C: usize, const R: usize>(
+    ctx: &mut Ctx<'_>,
+    seen: &[Got<'r>; MAX_CROSS_FIELDS],
+) {
+    if let Some(rule) = const { cross_rule(C, R) } {
+        let lookup = |i: u16| match CROSS_SLOT[C].get(usize::from(i)) {
+            Some(&k) if k != NO_CROSS_SLOT => seen.get(usize::from(k)).copied().unwrap_or_default(),
+            _ => Got::Absent,
+        };
+        ctx.cross(rule, &lookup);
+    }
 }
 
 /// A validation context of command `C` with its provider determined (and its
