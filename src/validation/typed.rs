@@ -2,20 +2,36 @@
 //!
 //! [`ValidateRequest::validate`] reports exactly what [`validate`](super::validate) reports
 //! for `serde_json::to_value(request)` with the same options — the same findings in the
-//! same order (differential proptest in `tests/validation_typed.rs`; the boundary tests
-//! run through both).
+//! same order (differential proptest in `tests/validation_typed.rs`, also run by the
+//! `validate_json` fuzz target; the boundary tests run through both).
 //!
 //! How: `cargo xtask codegen` generates, from the same rule tables as
 //! `vt4g_generated::rules` and from the generated types, one walker per command
 //! (`vt4g_generated::validate_typed::visit_pay`, …). A walker reads the struct fields
 //! directly (no key lookup, no allocation) and reports each present field with its
-//! table index, in the order `to_value` would present them (serialization order, which
-//! codegen checks is the JSON-key order of `serde_json::Map`), then each object's
-//! absent fields in table order. [`TypedWalk`] receives them and calls the very
-//! per-field, absent-field and cross-field check functions of the `Value` validator
-//! (`Ctx::field_present`, `Ctx::check_string`, `Ctx::absent_field`, `Ctx::cross`), so
-//! the two validators cannot disagree on a rule. What the typed walk never needs: the
-//! unknown-field and JSON-type checks (the types cannot hold either).
+//! table index — a const generic parameter — in the order `to_value` would present
+//! them (serialization order, which codegen checks is the JSON-key order of
+//! `serde_json::Map`), then each object's absent fields in table order.
+//!
+//! Two visitors run over that walk:
+//! - [`FastScan`], first: for each field it reads the field's summary for the provider
+//!   ([`FastAccept`]: length bounds, character classes, whether the provider uses the
+//!   field, whether its absence is reported) as a compile-time constant — the summaries
+//!   are computed by the compiler from the rule tables (`fast_accept::FAST`), one
+//!   compiled scan per command and provider slot — and a value outside its summary gets
+//!   the exact per-field checks with their findings discarded. If no per-field check has
+//!   anything to report (the valid request), the cross-field rules are evaluated on the
+//!   fields the scan recorded, by constant rule index, with the shared `Ctx::cross`, and
+//!   that is the report.
+//! - [`TypedWalk`], otherwise: the full walk, calling the very per-field, absent-field
+//!   and cross-field check functions of the `Value` validator (`Ctx::field_present`,
+//!   `Ctx::check_string`, `Ctx::absent_field`, `Ctx::cross`), so the two validators
+//!   cannot disagree on a rule, with paths rendered for every finding.
+//!
+//! The fast scan passes exactly when the full walk would have no per-field finding
+//! (tested over near-valid requests of every command and provider, and in the random
+//! differential test). What the typed walk never needs: the unknown-field and
+//! JSON-type checks (the types cannot hold either).
 
 use vt4g_generated::types::{
     CancelRequest, CaptureRequest, ChargeRequest, GetTransactionResultRequest, PayRequest,
