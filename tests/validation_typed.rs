@@ -236,14 +236,19 @@ fn options(rng: &mut StdRng) -> ValidationOptions {
     o
 }
 
-/// `(typed report, Value report of to_value(typed), declared pay type, the body's payType)`,
-/// or `None` when the body is not a valid typed request.
-type Outcome = (
-    ValidationReport,
-    ValidationReport,
-    Option<PayType>,
-    Option<PayType>,
-);
+/// What one typed request gives, or `None` when the body is not a valid typed request.
+struct Outcome {
+    /// `request.validate(opts)`.
+    typed: ValidationReport,
+    /// `validate(COMMAND, &to_value(request), opts)`.
+    value: ValidationReport,
+    /// `request.declared_pay_type()`.
+    declared: Option<PayType>,
+    /// The payType written in `to_value(request)`.
+    in_body: Option<PayType>,
+    /// `request.passes_fast_scan(opts)`.
+    fast: bool,
+}
 
 fn typed<T: DeserializeOwned + Serialize + ValidateRequest>(
     body: &Value,
@@ -251,17 +256,18 @@ fn typed<T: DeserializeOwned + Serialize + ValidateRequest>(
 ) -> Option<Outcome> {
     let t: T = serde_json::from_value(body.clone()).ok()?;
     let v = serde_json::to_value(&t).expect("typed requests serialize");
-    let declared = v
+    let in_body = v
         .get("order")
         .and_then(|o| o.get("payType"))
         .and_then(Value::as_str)
         .and_then(PayType::from_name);
-    Some((
-        t.validate(o),
-        validate(T::COMMAND, &v, o),
-        t.declared_pay_type(),
-        declared,
-    ))
+    Some(Outcome {
+        typed: t.validate(o),
+        value: validate(T::COMMAND, &v, o),
+        declared: t.declared_pay_type(),
+        in_body,
+        fast: t.passes_fast_scan(o),
+    })
 }
 
 fn run_typed(command: Command, body: &Value, o: &ValidationOptions) -> Option<Outcome> {
@@ -291,11 +297,19 @@ proptest! {
     #[test]
     fn typed_validate_equals_value_validate(seed in any::<u64>(), c in 0..8usize) {
         let command = Command::ALL[c];
-        if let Some((body, o, (t, v, declared, in_body))) = case(seed, command) {
-            prop_assert_eq!(&t, &v, "{} body {} opts {:?}", command, body, o);
-            prop_assert_eq!(declared, in_body);
-            let passes = run_fast_scan(command, &body, &o).expect("typed above");
-            prop_assert_eq!(passes, no_per_field_findings(&v), "{} body {} opts {:?} report {}", command, body, o, v);
+        if let Some((body, o, out)) = case(seed, command) {
+            let (t, v, passes) = (&out.typed, &out.value, out.fast);
+            prop_assert_eq!(t, v, "{} body {} opts {:?}", command, body, o);
+            prop_assert_eq!(out.declared, out.in_body);
+            prop_assert_eq!(
+                passes,
+                no_per_field_findings(v),
+                "{} body {} opts {:?} report {}",
+                command,
+                body,
+                o,
+                v
+            );
         }
     }
 }
@@ -309,7 +323,14 @@ fn enough_bodies_become_typed_requests() {
         let mut with_findings = 0;
         let mut rules = std::collections::BTreeSet::new();
         for seed in 0..400u64 {
-            if let Some((_, _, (t, v, _, _))) = case(seed, command) {
+            if let Some((
+                _,
+                _,
+                Outcome {
+                    typed: t, value: v, ..
+                },
+            )) = case(seed, command)
+            {
                 assert_eq!(t, v, "{command} seed {seed}");
                 typed += 1;
                 if !t.violations().is_empty() {
@@ -379,29 +400,6 @@ fn no_per_field_findings(r: &ValidationReport) -> bool {
                 | RuleKind::RequestMode
         )
     })
-}
-
-fn fast<T: DeserializeOwned + ValidateRequest>(
-    body: &Value,
-    o: &ValidationOptions,
-) -> Option<bool> {
-    let t: T = serde_json::from_value(body.clone()).ok()?;
-    Some(t.passes_fast_scan(o))
-}
-
-/// Whether the typed request `body` of `command` passes the fast scan (`None`: not a
-/// typed request).
-fn run_fast_scan(command: Command, body: &Value, o: &ValidationOptions) -> Option<bool> {
-    match command {
-        Command::Pay => fast::<PayRequest>(body, o),
-        Command::Subscribe => fast::<SubscribeRequest>(body, o),
-        Command::UpdateOrder => fast::<UpdateOrderRequest>(body, o),
-        Command::Capture => fast::<CaptureRequest>(body, o),
-        Command::Cancel => fast::<CancelRequest>(body, o),
-        Command::Charge => fast::<ChargeRequest>(body, o),
-        Command::Terminate => fast::<TerminateRequest>(body, o),
-        Command::GetTransactionResult => fast::<GetTransactionResultRequest>(body, o),
-    }
 }
 
 /// A value of `field` that the rules of provider `p` (or the spec's alone) accept —
@@ -580,7 +578,13 @@ fn fast_scan_passes_exactly_when_no_field_has_a_finding() {
             if rng.random_bool(0.1) {
                 o = o.with_url_policy(UrlPolicy::AllowLocalSimulator);
             }
-            let Some((t, v, _, _)) = run_typed(command, &body, &o) else {
+            let Some(Outcome {
+                typed: t,
+                value: v,
+                fast: passes,
+                ..
+            }) = run_typed(command, &body, &o)
+            else {
                 if seed < 8 {
                     eprintln!("{command}: not a typed request: {body}");
                 }
@@ -588,7 +592,6 @@ fn fast_scan_passes_exactly_when_no_field_has_a_finding() {
             };
             typed += 1;
             assert_eq!(t, v, "{command} body {body} opts {o:?}");
-            let passes = run_fast_scan(command, &body, &o).expect("typed above");
             assert_eq!(
                 passes,
                 no_per_field_findings(&v),
