@@ -154,7 +154,7 @@ const MAX_LEN: usize = 4096;
 /// `http://` or `https://`, a domain host of `[A-Za-z0-9-]` labels (the last label not
 /// a number in the URL standard's sense — decimal, or `0x` hex — so never an IP
 /// literal; never `localhost`; no `xn--` label, whose punycode the parser validates),
-/// an optional decimal port, and a path/query/fragment of printable URL characters.
+/// an optional decimal port, and a path/query/fragment of printable ASCII.
 /// Everything else returns `None` and goes through `url::Url::parse`: the fast path
 /// accepts only what the parser accepts, with the same scheme, host and port
 /// (property-tested below).
@@ -211,17 +211,22 @@ fn common_shape(s: &str) -> Option<QuickUrl<'_>> {
     }
     // The host, window by window: 16 bytes and the byte after them, which the
     // pair test needs and which ends the host when the window is all host bytes.
-    let last_window = b.len().checked_sub(WINDOW + 1)?;
+    // A URL too short for one window past the scheme is left to the general scan.
+    if b.len() < start + WINDOW + 1 {
+        return None;
+    }
+    let last_window = b.len() - (WINDOW + 1);
+    // The host starts with a letter or digit (so it is not empty).
+    if HOST_CLASS[usize::from(b[start])] & (H_ALPHA | H_DIGIT) == 0 {
+        return None;
+    }
     let mut i = start;
-    let end = loop {
-        // Near the end of the string the window slides back to end with it
-        // (re-reading host bytes is harmless), but never into the scheme: a URL that
-        // short is left to the general scan.
+    // The host's end, its last byte, and the byte after it (`None`: the string's end).
+    let (end, last, delim) = loop {
+        // Near the end of the string the window slides back to end with it:
+        // re-reading host bytes is harmless.
         let j = i.min(last_window);
-        if j < start {
-            return None;
-        }
-        let w: &[u8; WINDOW + 1] = b.get(j..j + WINDOW + 1)?.try_into().ok()?;
+        let w = b.get(j..)?.first_chunk::<{ WINDOW + 1 }>()?;
         // ".." ".-" "-." "--" (an `xn--` label has one): the general scan sorts it
         // out label by label. The pair may lie past the host (a path "/.."), which
         // only costs that scan.
@@ -232,31 +237,35 @@ fn common_shape(s: &str) -> Option<QuickUrl<'_>> {
             return None;
         }
         if let Some(k) = first_non_host_byte(w) {
-            break j + k;
+            // k > 0: w[0] is b[start], or a byte the previous window found in the host.
+            break (j + k, w[k.checked_sub(1)?], Some(w[k]));
         }
         if HOST_CLASS[usize::from(w[WINDOW])] & (H_LABEL | H_DOT) == 0 {
-            break j + WINDOW;
+            break (j + WINDOW, w[WINDOW - 1], Some(w[WINDOW]));
         }
         if j == last_window {
-            break b.len();
+            break (b.len(), w[WINDOW], None);
         }
         i = j + WINDOW;
     };
-    if !matches!(b.get(end), None | Some(b'/' | b'?' | b'#')) {
+    if delim.is_some_and(|c| HOST_CLASS[usize::from(c)] & H_PATH == 0) {
         return None;
     }
-    let host = b.get(start..end)?;
     // The only host bytes below '0' are '-' and '.'.
-    let (&first, &last) = (host.first()?, host.last()?);
-    if host.len() > 63 || first < b'0' || last < b'0' || !last_label_ok(host) {
+    if end - start > 63 || last < b'0' {
         return None;
     }
-    if !tail_ok(&b[end..]) {
+    if !ends_last_label_plainly(last) && !last_label_ok(b.get(start..end)?) {
+        return None;
+    }
+    if !tail_ok(b, end) {
         return None;
     }
     Some(QuickUrl {
         https,
-        host: s.get(start..end)?,
+        // ASCII on both sides, so never the default; written without a `?` so that
+        // callers which ignore the host (request validation) do not pay for it.
+        host: s.get(start..end).unwrap_or_default(),
         port: if https { 443 } else { 80 },
     })
 }
@@ -301,11 +310,15 @@ fn first_non_host_byte(w: &[u8; WINDOW + 1]) -> Option<usize> {
 /// fail) — nor `localhost` (which also rules out `*.localhost`).
 #[inline(always)]
 fn last_label_ok(host: &[u8]) -> bool {
-    // Ending in a letter g–z other than t or x, it is none of those: the common case
-    // ("com", "jp", …) needs no search for the label.
-    host.last()
-        .is_some_and(|&c| matches!(c | 0x20, b'g'..=b's' | b'u'..=b'w' | b'y' | b'z'))
-        || last_label_ok_slow(host)
+    host.last().is_some_and(|&c| ends_last_label_plainly(c)) || last_label_ok_slow(host)
+}
+
+/// Whether a host ending in `c` passes [`last_label_ok`] for that alone: a last label
+/// ending in a letter g–z other than t or x is neither a number nor `localhost`. The
+/// common case ("com", "jp", …) then needs no search for the label.
+#[inline(always)]
+const fn ends_last_label_plainly(c: u8) -> bool {
+    matches!(c | 0x20, b'g'..=b's' | b'u'..=b'w' | b'y' | b'z')
 }
 
 /// [`last_label_ok`] for a last label that ends in a digit, a–f, t or x.
@@ -350,7 +363,7 @@ fn quick_url_general(s: &str) -> Option<QuickUrl<'_>> {
             break;
         }
     }
-    if i < b.len() && HOST_CLASS[usize::from(b[i])] != H_END {
+    if i < b.len() && HOST_CLASS[usize::from(b[i])] & H_END == 0 {
         return None;
     }
     let host = &s[host_start..i];
@@ -374,8 +387,8 @@ fn quick_url_general(s: &str) -> Option<QuickUrl<'_>> {
             return None;
         }
     }
-    // Path, query, fragment: printable URL characters only (branch-free over the tail).
-    if !tail_ok(&b[i..]) {
+    // Path, query, fragment: printable ASCII only.
+    if !tail_ok(b, i) {
         return None;
     }
     Some(QuickUrl { https, host, port })
@@ -397,7 +410,12 @@ const H_ALPHA: u8 = 1;
 const H_DIGIT: u8 = 2;
 const H_HYPHEN: u8 = 4;
 const H_DOT: u8 = 8;
-const H_END: u8 = 16;
+/// `/`, `?`, `#`: the start of the path, query or fragment.
+const H_PATH: u8 = 16;
+/// `:`: the start of the port.
+const H_PORT: u8 = 32;
+/// The bytes that may end a host.
+const H_END: u8 = H_PATH | H_PORT;
 /// The classes of the bytes inside a label.
 const H_LABEL: u8 = H_ALPHA | H_DIGIT | H_HYPHEN;
 
@@ -415,8 +433,10 @@ static HOST_CLASS: [u8; 256] = {
             H_HYPHEN
         } else if b == b'.' {
             H_DOT
-        } else if matches!(b, b':' | b'/' | b'?' | b'#') {
-            H_END
+        } else if matches!(b, b'/' | b'?' | b'#') {
+            H_PATH
+        } else if b == b':' {
+            H_PORT
         } else {
             H_BAD
         };
@@ -425,48 +445,48 @@ static HOST_CLASS: [u8; 256] = {
     t
 };
 
-/// Whether every byte of `b` is one [`TAIL_OK`] accepts (empty: yes).
-#[inline]
-fn tail_ok(b: &[u8]) -> bool {
-    super::and_over_table(&TAIL_OK, b) != 0
+/// Whether every byte of `b[from..]` is printable ASCII (`!`..=`~`, 0x21–0x7e), given
+/// that the bytes before `from` are too (they may be read again: the fast path's
+/// scheme, host and port are).
+///
+/// Which printable bytes the path, query and fragment hold does not matter to the
+/// fast path's contract: once the authority has ended (at the '/', '?' or '#' after
+/// the host or port, or at the end), the URL parser's path, query and fragment
+/// states cannot fail (they percent-encode what needs it; `url`'s only error there is
+/// an over-4 GiB URL) nor change the host or port ('\' is just a path separator
+/// there). So the tail test only keeps the fast path to plain printable URLs; it is
+/// a range test, which vectorises like the host scan (one window of 16 bytes at a
+/// time, the last one sliding back to end with `b`).
+#[inline(always)]
+fn tail_ok(b: &[u8], from: usize) -> bool {
+    let Some(last) = b.len().checked_sub(WINDOW) else {
+        return b
+            .get(from..)
+            .is_some_and(|t| t.iter().all(|&c| is_tail_byte(c)));
+    };
+    let mut j = from.min(last);
+    loop {
+        let Some(w) = b.get(j..j + WINDOW) else {
+            return false;
+        };
+        if w.iter()
+            .fold(0u8, |acc, &c| acc | u8::from(!is_tail_byte(c)))
+            != 0
+        {
+            return false;
+        }
+        if j == last {
+            return true;
+        }
+        j = (j + WINDOW).min(last);
+    }
 }
 
-/// The bytes accepted unescaped in the path/query/fragment by the fast path (ASCII
-/// only): 1 for an accepted byte, 0 otherwise.
-static TAIL_OK: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0usize;
-    while c < 128 {
-        let b = c as u8;
-        let ok = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'/' | b'?'
-                    | b'#'
-                    | b'-'
-                    | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'%'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-            );
-        t[c] = ok as u8;
-        c += 1;
-    }
-    t
-};
+/// Whether `c` is printable ASCII other than the space: 0x21..=0x7e.
+#[inline(always)]
+const fn is_tail_byte(c: u8) -> bool {
+    c.wrapping_sub(0x21) < 0x5e
+}
 
 #[cfg(test)]
 mod quick_tests {
@@ -525,6 +545,16 @@ mod quick_tests {
             "https://SHOP.EXAMPLE.COM/PATH/TO/SOMEWHERE",
             "https://a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.example.com/x/y/z",
             "https://shop.example.com/pay/success?order=000001&x=\"",
+            // Any printable ASCII after the authority: the parser cannot fail there.
+            "https://a.b/{x}|[y]^`z`\"<>\\..\\",
+            "https://a.b?q=\\x#\\y",
+            "https://a.b#\\x",
+            "https://a.b:8080/\\x",
+            "https://shop.example.com/a\\b/c{d}?e=[f]&g=<h>#|i|",
+            "https://a.b/ x",
+            "https://a.b/\tx",
+            "https://a.b/\u{7f}",
+            "https://a.b/\u{e9}",
         ];
         for s in samples {
             if let Some(q) = quick_url(s) {
@@ -548,6 +578,18 @@ mod quick_tests {
         assert!(quick_url("https://shop.example.com:8443/x").is_some());
         assert!(quick_url("https://a--b.example.com/path/to/somewhere").is_some());
         assert!(quick_url("https://xn--r8jz45g.example.com/path/to/somewhere").is_none());
+        assert!(quick_url("https://shop.example.com/a\\b/c{d}?e=[f]&g=<h>#|i|").is_some());
+        assert!(quick_url("https://a.b:8080/\\x").is_some());
+        for bad in [
+            "https://a.b/ x",
+            "https://a.b/\tx",
+            "https://a.b/\u{7f}",
+            "https://a.b/\u{e9}",
+        ] {
+            assert!(quick_url(bad).is_none(), "{bad:?}");
+        }
+        assert!(quick_url("https://a.b\\x").is_none());
+        assert!(quick_url("https://a.b:443\\x").is_none());
     }
 
     /// The window scan's byte class is the general scan's.
@@ -672,13 +714,19 @@ mod quick_props {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
 
-        /// The grouped AND of [`tail_ok`] is the byte-by-byte test, at every length.
+        /// The windows of [`tail_ok`] are the byte-by-byte test, at every length and
+        /// offset.
         #[test]
-        fn tail_ok_is_bytewise(b in prop::collection::vec(prop_oneof![
-            8 => prop::sample::select(b"az09/?#-._~%!$&'()*+,;=:@".to_vec()),
-            1 => any::<u8>(),
-        ], 0..40)) {
-            prop_assert_eq!(tail_ok(&b), b.iter().all(|&c| TAIL_OK[usize::from(c)] == 1));
+        fn tail_ok_is_bytewise(
+            prefix in "[ -~]{0,24}".prop_map(|p| p.replace(' ', "a")),
+            b in prop::collection::vec(prop_oneof![
+                8 => prop::sample::select(b"az09/?#-._~%!$&'()*+,;=:@\"<>[]{}|^`\\".to_vec()),
+                1 => any::<u8>(),
+            ], 0..40),
+        ) {
+            let mut v = prefix.clone().into_bytes();
+            v.extend_from_slice(&b);
+            prop_assert_eq!(tail_ok(&v, prefix.len()), b.iter().all(|&c| (0x21..=0x7e).contains(&c)));
         }
 
         /// The window scan accepts only what the general scan accepts, with the same
