@@ -1849,10 +1849,9 @@ pub(crate) fn and_of_classes(b: &[u8]) -> u8 {
 /// The AND of `table[byte]` over every byte of `b` (`0xff` for an empty slice). The
 /// AND is idempotent, so the last group of bytes may overlap the ones before it: whole
 /// 8-byte groups (and one overlapping group for the rest), or two overlapping 4-byte
-/// groups, with no byte-at-a-time tail loop except below 4 bytes. Shared by the
-/// charset scan and the URL fast path's path/query scan.
+/// groups, with no byte-at-a-time tail loop except below 4 bytes.
 #[inline]
-pub(crate) fn and_over_table(table: &[u8; 256], b: &[u8]) -> u8 {
+fn and_over_table(table: &[u8; 256], b: &[u8]) -> u8 {
     #[inline(always)]
     fn group<const N: usize>(table: &[u8; 256], g: &[u8; N]) -> u8 {
         g.iter().fold(0xff, |acc, &c| acc & table[usize::from(c)])
