@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo build --release --example validation_callgrind
 //! valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out \
-//!     target/release/examples/validation_callgrind paypay 2000   # or docomo
+//!     target/release/examples/validation_callgrind paypay 2000   # or docomo, docomo-fields
 //! callgrind_annotate --inclusive=yes /tmp/cg.out | grep side_
 //! ```
 //!
@@ -55,6 +55,7 @@ fn main() {
     let opts = ValidationOptions::new(RequestMode::Live);
     let body = match which.as_str() {
         "docomo" => input::full_pay(PayType::Docomo),
+        "docomo-fields" => input::fields_used_by(input::full_pay(PayType::Docomo), PayType::Docomo),
         _ => input::paypay_fields(input::full_pay(PayType::Paypay)),
     };
     let typed: PayRequest = serde_json::from_value(body.clone()).expect("typed");

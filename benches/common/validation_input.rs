@@ -61,3 +61,37 @@ pub fn paypay_fields(mut v: Value) -> Value {
     v.as_object_mut().map(|o| o.remove("paymentInstrument"));
     v
 }
+
+/// The request with only the fields `pay_type` uses (per the rule tables' `supported`
+/// sets): what a merchant integrating that one provider sends.
+pub fn fields_used_by(mut v: Value, pay_type: PayType) -> Value {
+    let spec = vt4g::generated::rules::command_spec(vt4g::Command::Pay);
+    fn strip(
+        v: &mut Value,
+        children: &[u16],
+        spec: &vt4g::generated::rules::CommandSpec,
+        p: PayType,
+    ) {
+        match v {
+            Value::Object(map) => {
+                for &i in children {
+                    let f = &spec.fields[usize::from(i)];
+                    let used = f.required || f.supported.is_empty() || f.supported.contains(p);
+                    if !used {
+                        map.remove(f.name);
+                    } else if let Some(child) = map.get_mut(f.name) {
+                        strip(child, f.children, spec, p);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    strip(item, children, spec, p);
+                }
+            }
+            _ => {}
+        }
+    }
+    strip(&mut v, spec.root, spec, pay_type);
+    v
+}
