@@ -220,18 +220,27 @@ fn object(rng: &mut StdRng, spec: &CommandSpec, children: &[u16]) -> Map<String,
 }
 
 fn options(rng: &mut StdRng) -> ValidationOptions {
-    let mut o = ValidationOptions::new(if rng.random_bool(0.5) {
+    let p = PayType::ALL[rng.random_range(0..5)];
+    options_for(rng, Some(p), [0.5, 0.5, 0.2, 0.8])
+}
+
+/// Options with pay type `p` (with probability `odds[3]`), live mode (`odds[0]`),
+/// strict (`odds[1]`) and the local-simulator URL relaxation (`odds[2]`).
+fn options_for(rng: &mut StdRng, p: Option<PayType>, odds: [f64; 4]) -> ValidationOptions {
+    let mut o = ValidationOptions::new(if rng.random_bool(odds[0]) {
         RequestMode::Live
     } else {
         RequestMode::Sandbox
     })
-    .strict(rng.random_bool(0.5))
+    .strict(rng.random_bool(odds[1]))
     .at(now());
-    if rng.random_bool(0.2) {
+    if rng.random_bool(odds[2]) {
         o = o.with_url_policy(UrlPolicy::AllowLocalSimulator);
     }
-    if rng.random_bool(0.8) {
-        o = o.with_pay_type(PayType::ALL[rng.random_range(0..5)]);
+    if let Some(p) = p {
+        if rng.random_bool(odds[3]) {
+            o = o.with_pay_type(p);
+        }
     }
     o
 }
@@ -563,21 +572,7 @@ fn fast_scan_passes_exactly_when_no_field_has_a_finding() {
             };
             let bad = [0.0, 0.02, 0.1, 0.3][rng.random_range(0..4)];
             let body = Value::Object(near_valid_object(&mut rng, spec, spec.root, p, bad));
-            let mut o = ValidationOptions::new(if rng.random_bool(0.7) {
-                RequestMode::Live
-            } else {
-                RequestMode::Sandbox
-            })
-            .strict(rng.random_bool(0.3))
-            .at(now());
-            if let Some(p) = p {
-                if rng.random_bool(0.9) {
-                    o = o.with_pay_type(p);
-                }
-            }
-            if rng.random_bool(0.1) {
-                o = o.with_url_policy(UrlPolicy::AllowLocalSimulator);
-            }
+            let o = options_for(&mut rng, p, [0.7, 0.3, 0.1, 0.9]);
             let Some(Outcome {
                 typed: t,
                 value: v,
