@@ -10,7 +10,13 @@
 use vt4g_generated::rules::{Charset, Check, CommandSpec, CrossRule, FieldSpec, PayType, COMMANDS};
 use vt4g_generated::validate_typed::MAX_FIELDS;
 
+use super::text::sjis_summary;
 use super::{and_of_classes, charset_bit, ASCII_BIT};
+
+/// [`FastAccept::sjis`]: every character is double-byte in windows-31j.
+pub(super) const SJIS_DOUBLE_ONLY: u8 = 1;
+/// [`FastAccept::sjis`]: no character is device-dependent.
+pub(super) const SJIS_NO_DEVICE_DEPENDENT: u8 = 2;
 
 /// The number of provider slots: one per [`PayType`] (`p as usize`) and slot 5 for "no
 /// provider known" (as [`FieldSpec::rule_masks`]).
@@ -26,12 +32,20 @@ pub(super) const COMMAND_COUNT: usize = COMMANDS.len();
 /// through the rules one by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct FastAccept {
-    /// `false` when an applicable rule is not summarised (double-byte, numeric range,
-    /// must-equal): the rules are always applied one by one.
+    /// `false` when an applicable rule is not summarised (numeric range, must-equal):
+    /// the rules are always applied one by one.
     pub usable: bool,
     /// At most this many bytes (spec `maxLength`, digit, byte and character limits:
-    /// bytes ≥ characters); `u32::MAX` for no limit.
+    /// bytes ≥ characters); `u32::MAX` for no limit. A longer value is measured
+    /// against [`FastAccept::max_bytes`] and [`FastAccept::max_chars`] separately.
     pub max_len: u32,
+    /// At most this many bytes (byte limits).
+    pub max_bytes: u32,
+    /// At most this many characters (spec `maxLength`, digit and character limits).
+    pub max_chars: u32,
+    /// [`SJIS_DOUBLE_ONLY`] and/or [`SJIS_NO_DEVICE_DEPENDENT`]: the windows-31j
+    /// classes every character must have (double-byte; not device-dependent).
+    pub sjis: u8,
     /// At least this many bytes (with [`ASCII_BIT`] required: characters = bytes).
     pub min_len: u32,
     /// The `CHARSET_BYTES` bits every byte must have (charsets, [`ASCII_BIT`]).
@@ -49,6 +63,9 @@ impl FastAccept {
     const ALL: FastAccept = FastAccept {
         usable: true,
         max_len: u32::MAX,
+        max_bytes: u32::MAX,
+        max_chars: u32::MAX,
+        sjis: 0,
         min_len: 0,
         classes: 0,
         absent_silent: true,
@@ -72,6 +89,7 @@ impl FastAccept {
         if let Some(max) = field.max_length {
             // Characters ≤ bytes.
             fa.max_len = max;
+            fa.max_chars = max;
         }
         let mask = field.rule_masks[slot];
         let rules = field.rules;
@@ -82,9 +100,21 @@ impl FastAccept {
                 continue;
             }
             match rules[k].check {
-                Check::MaxDigits(n) | Check::MaxBytes(n) | Check::MaxChars(n) => {
+                Check::MaxDigits(n) | Check::MaxChars(n) => {
+                    // A digit string is ASCII: its digits are its characters.
                     if n < fa.max_len {
                         fa.max_len = n;
+                    }
+                    if n < fa.max_chars {
+                        fa.max_chars = n;
+                    }
+                }
+                Check::MaxBytes(n) => {
+                    if n < fa.max_len {
+                        fa.max_len = n;
+                    }
+                    if n < fa.max_bytes {
+                        fa.max_bytes = n;
                     }
                 }
                 Check::MinChars(n) => {
@@ -93,7 +123,8 @@ impl FastAccept {
                     }
                     fa.classes |= ASCII_BIT;
                 }
-                Check::NoDeviceDependent => fa.classes |= ASCII_BIT,
+                Check::NoDeviceDependent => fa.sjis |= SJIS_NO_DEVICE_DEPENDENT,
+                Check::DoubleByte => fa.sjis |= SJIS_DOUBLE_ONLY,
                 Check::Charset(cs) => {
                     fa.classes |= charset_bit(cs);
                     if matches!(cs, Charset::Digits) && fa.min_len < 1 {
@@ -101,10 +132,9 @@ impl FastAccept {
                     }
                 }
                 Check::Required => {}
-                Check::DoubleByte
-                | Check::MinValue(_)
-                | Check::MaxValue(_)
-                | Check::MustEqual { .. } => fa.usable = false,
+                Check::MinValue(_) | Check::MaxValue(_) | Check::MustEqual { .. } => {
+                    fa.usable = false
+                }
             }
             k += 1;
         }
@@ -120,9 +150,23 @@ impl FastAccept {
     #[inline(always)]
     pub(super) fn accepts(self, s: &str) -> bool {
         self.usable
-            && s.len() <= self.max_len as usize
             && s.len() >= self.min_len as usize
             && (self.classes == 0 || and_of_classes(s.as_bytes()) & self.classes == self.classes)
+            && ((s.len() <= self.max_len as usize && self.sjis == 0) || self.accepts_measured(s))
+    }
+
+    /// The length and windows-31j part of [`FastAccept::accepts`] for a value longer
+    /// than [`FastAccept::max_len`] bytes (multi-byte characters) or a field with
+    /// windows-31j rules: characters and bytes counted separately, classes looked up.
+    #[inline(never)]
+    fn accepts_measured(self, s: &str) -> bool {
+        if s.len() > self.max_bytes as usize {
+            return false;
+        }
+        let sum = sjis_summary(s);
+        sum.chars <= self.max_chars as usize
+            && (self.sjis & SJIS_DOUBLE_ONLY == 0 || sum.all_double)
+            && (self.sjis & SJIS_NO_DEVICE_DEPENDENT == 0 || sum.no_device_dependent)
     }
 }
 

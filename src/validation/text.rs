@@ -175,6 +175,45 @@ pub(crate) fn sjis_scan(s: &str) -> SjisScan {
     scan
 }
 
+/// What the fast accept needs of a string's windows-31j classes: its number of
+/// characters, whether every character is double-byte, and whether none is
+/// device-dependent (the same classes as [`sjis_scan`], without positions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SjisSummary {
+    /// Characters (Unicode scalar values).
+    pub chars: usize,
+    /// Every character encodes to a double-byte code (vacuously for "").
+    pub all_double: bool,
+    /// No character is device-dependent.
+    pub no_device_dependent: bool,
+}
+
+/// The [`SjisSummary`] of `s`.
+pub(crate) fn sjis_summary(s: &str) -> SjisSummary {
+    if s.is_ascii() {
+        return SjisSummary {
+            chars: s.len(),
+            all_double: s.is_empty(),
+            no_device_dependent: true,
+        };
+    }
+    let table = class_table();
+    let (mut chars, mut all, mut any) = (0usize, 0xffu8, 0u8);
+    for c in s.chars() {
+        let class = class_of(table, c);
+        chars += 1;
+        // DOUBLE = 2 and DOUBLE_DEVICE_DEPENDENT = 3 have bit 1; only the latter has
+        // bit 0 among the double-byte ones.
+        all &= class;
+        any |= u8::from(class == DOUBLE_DEVICE_DEPENDENT);
+    }
+    SjisSummary {
+        chars,
+        all_double: all & DOUBLE != 0,
+        no_device_dependent: any == 0,
+    }
+}
+
 /// The number of characters (Unicode scalar values) of `s`; fast for ASCII.
 pub(crate) fn char_count(s: &str) -> usize {
     if s.is_ascii() {
@@ -425,6 +464,11 @@ mod tests {
             prop_assert_eq!(got.device_dependent, want.device_dependent);
             prop_assert_eq!(got.first_not_double, want.first_not_double);
             prop_assert_eq!(got.first_device_dependent, want.first_device_dependent);
+            // The summary agrees with the encoder too.
+            let sum = sjis_summary(&s);
+            prop_assert_eq!(sum.chars, s.chars().count());
+            prop_assert_eq!(sum.all_double, want.single_byte + want.unmappable == 0);
+            prop_assert_eq!(sum.no_device_dependent, want.device_dependent == 0);
         }
     }
 
