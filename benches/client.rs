@@ -47,6 +47,10 @@ use vt4g::client::{Client, RequestMode, RetryPolicy};
 use vt4g::generated::types;
 use vt4g::PayType;
 
+#[path = "common/raw_capture.rs"]
+mod raw_capture;
+use raw_capture::raw_capture;
+
 const BODY: &str = r#"{"result":{"status":"success","actionCode":"success","resultCode":"UA-000-001","message":"Success","vResultCode":"1001"},"order":{"paymentId":"bench-1","amount":"1000","payType":"paypay"},"transaction":{"fepReferenceId":"X01AHK4HS7GFKHGKE7SGFJKTHIH","command":"capture"}}"#;
 
 fn bench(c: &mut Criterion) {
@@ -102,47 +106,10 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("capture_loopback");
     g.measurement_time(Duration::from_secs(5));
     g.bench_function("raw_reqwest", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let resp = raw
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("authorization", "Bearer bench-token")
-                    .header(
-                        "x-vt-idempotency-key",
-                        "29eb1743-b37c-4c4b-badb-7bc4056d9a98",
-                    )
-                    .header("user-agent", vt4g::client::USER_AGENT)
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .unwrap();
-                let bytes = resp.bytes().await.unwrap();
-                let typed: types::CaptureResponse = serde_json::from_slice(&bytes).unwrap();
-                black_box(typed)
-            })
-        })
+        b.iter(|| black_box(rt.block_on(raw_capture(&raw, &url, body.clone()))))
     });
     g.bench_function("raw_reqwest_with_timeouts", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let resp = raw_timeouts
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("authorization", "Bearer bench-token")
-                    .header(
-                        "x-vt-idempotency-key",
-                        "29eb1743-b37c-4c4b-badb-7bc4056d9a98",
-                    )
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .unwrap();
-                let bytes = resp.bytes().await.unwrap();
-                let typed: types::CaptureResponse = serde_json::from_slice(&bytes).unwrap();
-                black_box(typed)
-            })
-        })
+        b.iter(|| black_box(rt.block_on(raw_capture(&raw_timeouts, &url, body.clone()))))
     });
     g.bench_function("vt4g_client", |b| {
         b.iter(|| {

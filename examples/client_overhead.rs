@@ -35,6 +35,10 @@ use vt4g::client::{Client, RequestMode, RetryPolicy};
 use vt4g::generated::types;
 use vt4g::PayType;
 
+#[path = "../benches/common/raw_capture.rs"]
+mod raw_capture;
+use raw_capture::raw_capture;
+
 const BODY: &str = r#"{"result":{"status":"success","actionCode":"success","resultCode":"UA-000-001","message":"Success","vResultCode":"1001"},"order":{"paymentId":"bench-1","amount":"1000","payType":"paypay"},"transaction":{"fepReferenceId":"X01AHK4HS7GFKHGKE7SGFJKTHIH","command":"capture"}}"#;
 
 fn main() {
@@ -84,48 +88,10 @@ fn main() {
         .build()
         .expect("client");
 
-    let raw_with = |raw: &reqwest::Client| {
-        let rb = raw.post(url.as_str());
-        let body = body.clone();
-        async move {
-            let resp = rb
-                .header("content-type", "application/json")
-                .header("accept", "application/json")
-                .header("authorization", "Bearer bench-token")
-                .header(
-                    "x-vt-idempotency-key",
-                    "29eb1743-b37c-4c4b-badb-7bc4056d9a98",
-                )
-                .header("user-agent", vt4g::client::USER_AGENT)
-                .body(body)
-                .send()
-                .await
-                .expect("send");
-            let bytes = resp.bytes().await.expect("body");
-            let typed: types::CaptureResponse = serde_json::from_slice(&bytes).expect("decode");
-            std::hint::black_box(typed);
-        }
+    let raw_call = || async {
+        std::hint::black_box(raw_capture(&raw, &url, body.clone()).await);
     };
 
-    let raw_call = || async {
-        let resp = raw
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .header("authorization", "Bearer bench-token")
-            .header(
-                "x-vt-idempotency-key",
-                "29eb1743-b37c-4c4b-badb-7bc4056d9a98",
-            )
-            .header("user-agent", vt4g::client::USER_AGENT)
-            .body(body.clone())
-            .send()
-            .await
-            .expect("send");
-        let bytes = resp.bytes().await.expect("body");
-        let typed: types::CaptureResponse = serde_json::from_slice(&bytes).expect("decode");
-        std::hint::black_box(typed);
-    };
     let client_call = || async {
         let out = client
             .capture(&req)
@@ -153,8 +119,16 @@ fn main() {
                     let start = cpu();
                     for _ in 0..BLOCK {
                         match which {
-                            0 => raw_with(&raw_plain).await,
-                            1 => raw_with(&raw_timeouts).await,
+                            0 => {
+                                std::hint::black_box(
+                                    raw_capture(&raw_plain, &url, body.clone()).await,
+                                );
+                            }
+                            1 => {
+                                std::hint::black_box(
+                                    raw_capture(&raw_timeouts, &url, body.clone()).await,
+                                );
+                            }
                             _ => client_call().await,
                         }
                     }
