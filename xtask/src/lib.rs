@@ -8,6 +8,9 @@
 
 pub mod codegen;
 pub mod leniency;
+pub mod normalise;
+mod normalise_oas31;
+mod normalise_schemas;
 pub mod result_codes;
 pub mod rules;
 pub mod spec;
