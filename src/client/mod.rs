@@ -83,8 +83,12 @@
 //! are then applied per request; the connect timeout is yours to set on that
 //! client (see the method for the details).
 
+mod call;
 mod clock;
+mod decode;
+mod ledger;
 mod outcome;
+mod prepare;
 mod retry;
 mod transport;
 mod typed;
@@ -500,7 +504,7 @@ pub fn decode_response<T: DeserializeOwned>(
     http_status: u16,
     body: &[u8],
 ) -> Result<Outcome<T>, Error> {
-    transport::classify(command, http_status, body, None, 1)
+    decode::classify(command, http_status, body, None, 1)
 }
 
 impl Client {
@@ -700,15 +704,15 @@ where
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let request = match self.body {
-                Body::Value(body) => transport::Request::Value(body.map_err(|e| {
+                Body::Value(body) => prepare::Request::Value(body.map_err(|e| {
                     Error::Config(format!(
                         "the {} request could not be serialized: {e}",
                         self.command
                     ))
                 })?),
-                Body::Typed(req) => transport::Request::Typed(req),
+                Body::Typed(req) => prepare::Request::Typed(req),
             };
-            transport::execute(
+            call::execute(
                 &self.client.inner,
                 self.command,
                 request,

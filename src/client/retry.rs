@@ -1,6 +1,13 @@
-//! The retry policy: which failures are retried and how long to wait.
+//! The retry policy and the retry decision: which attempt outcomes are
+//! retried, how long to wait, and when to stop. No I/O here; the loop that
+//! sends lives in `transport.rs`.
 
 use std::time::Duration;
+
+use crate::idempotency::KEY_LIFETIME;
+
+/// No retry is started when the key is this close to its 24 h life.
+pub(crate) const KEY_SAFETY_MARGIN: Duration = Duration::from_secs(60);
 
 /// Bounded exponential backoff with full jitter.
 ///
@@ -151,6 +158,125 @@ impl RetryPolicy {
     }
 }
 
+/// What one attempt produced, as far as the retry decision is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AttemptOutcome {
+    /// An answer with a `result.resultCode`; `retryable` when its action is
+    /// `retry_request` ([`ResultCode::is_retryable`](crate::result_code::ResultCode::is_retryable)).
+    Coded {
+        /// The code asks for a retry.
+        retryable: bool,
+        /// The answer's `Retry-After` (read on 429 and 503 only).
+        retry_after: Option<Duration>,
+    },
+    /// An answer without a result code.
+    Uncoded {
+        /// The HTTP status.
+        status: u16,
+        /// The answer's `Retry-After` (read on 429 and 503 only).
+        retry_after: Option<Duration>,
+    },
+    /// The connection failed before the request was written: never processed.
+    NotSent,
+    /// The request may have reached the API but no answer came back
+    /// (timeout, dropped connection): maybe processed.
+    NoAnswer,
+}
+
+/// Why the retries stop; the last attempt is then the call's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The outcome is not one that is retried (or resending is not safe).
+    NotRetryable,
+    /// `max_attempts` attempts were made.
+    Attempts,
+    /// The server asked for a longer wait than `max_backoff`.
+    RetryAfterTooLong,
+    /// The wait would end after `max_elapsed` from the first attempt.
+    Elapsed,
+    /// The wait would end within [`KEY_SAFETY_MARGIN`] of the key's 24 h life.
+    KeyAge,
+}
+
+/// The retry decision after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Resend the same bytes with the same key after this wait.
+    Retry(Duration),
+    /// Do not resend.
+    Stop(Stop),
+}
+
+/// `true` when a wait of `extra` would bring a key of age `key_age` within
+/// [`KEY_SAFETY_MARGIN`] of its 24 h life (`None`: no key, never too old).
+pub(crate) fn key_too_old(key_age: Option<Duration>, extra: Duration) -> bool {
+    key_age.is_some_and(|age| age + extra + KEY_SAFETY_MARGIN >= KEY_LIFETIME)
+}
+
+impl RetryPolicy {
+    /// Whether to resend after an attempt, and after how long.
+    ///
+    /// `attempts` counts the attempts made, this one included. `resend_safe`:
+    /// a resend after "maybe processed" is safe (a key is sent, or the
+    /// command is read-only). The time inputs are read only when a retry is
+    /// still possible, so that a final answer costs no clock read:
+    /// `elapsed` is the time since the first attempt started, `key_age` the
+    /// key's age (`None` without a key, or when the clock reads earlier than
+    /// the key's creation: never too old), `backoff(n)` draws the jittered
+    /// wait before retry `n` ([`RetryPolicy::backoff`] in the client).
+    ///
+    /// The checks, in order: a non-retryable outcome stops; then
+    /// `max_attempts`; then the wait is the drawn backoff raised to the
+    /// answer's `Retry-After` (one longer than `max_backoff` stops); a wait
+    /// ending after `max_elapsed`, or too close to the key's 24 h life, stops.
+    pub(crate) fn decide(
+        &self,
+        outcome: AttemptOutcome,
+        attempts: u32,
+        resend_safe: bool,
+        elapsed: impl FnOnce() -> Duration,
+        key_age: impl FnOnce() -> Option<Duration>,
+        backoff: impl FnOnce(u32) -> Duration,
+    ) -> Decision {
+        let (retry, retry_after) = match outcome {
+            AttemptOutcome::Coded {
+                retryable,
+                retry_after,
+            } => (retryable, retry_after),
+            // 5xx without a result code: like a timeout, maybe processed.
+            AttemptOutcome::Uncoded {
+                status,
+                retry_after,
+            } => (status >= 500 && resend_safe, retry_after),
+            AttemptOutcome::NotSent => (true, None),
+            AttemptOutcome::NoAnswer => (resend_safe, None),
+        };
+        if !retry {
+            return Decision::Stop(Stop::NotRetryable);
+        }
+        if attempts >= self.max_attempts {
+            return Decision::Stop(Stop::Attempts);
+        }
+        let mut delay = backoff(attempts);
+        if let Some(asked) = retry_after {
+            // The server's Retry-After (429, 503) is a floor on the wait. One
+            // longer than the policy's largest backoff ends the retries: the
+            // error carries it, for the caller to schedule the resend.
+            if asked > self.max_backoff {
+                return Decision::Stop(Stop::RetryAfterTooLong);
+            }
+            delay = delay.max(asked);
+        }
+        if elapsed() + delay > self.max_elapsed {
+            return Decision::Stop(Stop::Elapsed);
+        }
+        if key_too_old(key_age(), delay) {
+            return Decision::Stop(Stop::KeyAge);
+        }
+        Decision::Retry(delay)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +295,143 @@ mod tests {
             assert!(p.backoff(r) <= p.backoff_ceiling(r));
         }
         assert_eq!(RetryPolicy::default().max_attempts(0).get_max_attempts(), 1);
+    }
+
+    /// One row per outcome class × the budget, attempt and key-age edges,
+    /// against the default policy (4 attempts, 5 s largest backoff, 60 s in
+    /// all) with the jitter replaced by the backoff ceiling (250 ms, 500 ms,
+    /// 1 s before retries 1, 2, 3).
+    #[test]
+    fn decide_table() {
+        use AttemptOutcome::{Coded, NoAnswer, NotSent, Uncoded};
+        use Decision::{Retry, Stop as S};
+
+        const NS: Duration = Duration::from_nanos(1);
+        let ms = Duration::from_millis;
+        let s = Duration::from_secs;
+        let coded = |retryable, retry_after| Coded {
+            retryable,
+            retry_after,
+        };
+        let uncoded = |status, retry_after| Uncoded {
+            status,
+            retry_after,
+        };
+        // The key age at which a wait of `delay` just reaches the safety margin.
+        let key_edge = |delay: Duration| KEY_LIFETIME - KEY_SAFETY_MARGIN - delay;
+
+        // (outcome, attempts, resend_safe, elapsed, key age, expected)
+        type Row = (
+            AttemptOutcome,
+            u32,
+            bool,
+            Duration,
+            Option<Duration>,
+            Decision,
+        );
+        #[rustfmt::skip]
+        let table: &[Row] = &[
+            // Coded answers: the code alone decides, whether or not a resend is safe.
+            (coded(true, None), 1, true, s(0), None, Retry(ms(250))),
+            (coded(true, None), 1, false, s(0), None, Retry(ms(250))),
+            (coded(false, None), 1, true, s(0), None, S(Stop::NotRetryable)),
+            (coded(false, Some(s(1))), 1, true, s(0), None, S(Stop::NotRetryable)),
+            // Retry-After is a floor on the wait, up to max_backoff inclusive.
+            (coded(true, Some(ms(100))), 1, true, s(0), None, Retry(ms(250))),
+            (coded(true, Some(s(3))), 1, true, s(0), None, Retry(s(3))),
+            (coded(true, Some(s(5))), 1, true, s(0), None, Retry(s(5))),
+            (coded(true, Some(s(5) + NS)), 1, true, s(0), None, S(Stop::RetryAfterTooLong)),
+            // Answers without a code: 5xx retried only when a resend is safe.
+            (uncoded(500, None), 1, true, s(0), None, Retry(ms(250))),
+            (uncoded(500, None), 1, false, s(0), None, S(Stop::NotRetryable)),
+            (uncoded(503, Some(s(2))), 2, true, s(0), None, Retry(s(2))),
+            (uncoded(503, Some(s(6))), 2, true, s(0), None, S(Stop::RetryAfterTooLong)),
+            (uncoded(499, None), 1, true, s(0), None, S(Stop::NotRetryable)),
+            (uncoded(429, Some(s(1))), 1, true, s(0), None, S(Stop::NotRetryable)),
+            (uncoded(200, None), 1, true, s(0), None, S(Stop::NotRetryable)),
+            // Not sent: always safe to resend. No answer: only when a resend is safe.
+            (NotSent, 1, false, s(0), None, Retry(ms(250))),
+            (NotSent, 2, true, s(0), None, Retry(ms(500))),
+            (NoAnswer, 3, true, s(0), None, Retry(s(1))),
+            (NoAnswer, 1, false, s(0), None, S(Stop::NotRetryable)),
+            // Attempts: the fourth attempt is the last; a non-retryable outcome says so first.
+            (coded(true, None), 4, true, s(0), None, S(Stop::Attempts)),
+            (NotSent, 9, true, s(0), None, S(Stop::Attempts)),
+            (uncoded(500, None), 4, false, s(0), None, S(Stop::NotRetryable)),
+            (coded(true, Some(s(60))), 4, true, s(0), None, S(Stop::Attempts)),
+            // Budget: a wait may end exactly at max_elapsed, not after it.
+            (coded(true, None), 1, true, s(60) - ms(250), None, Retry(ms(250))),
+            (coded(true, None), 1, true, s(60) - ms(250) + NS, None, S(Stop::Elapsed)),
+            (uncoded(503, Some(s(5))), 1, true, s(55), None, Retry(s(5))),
+            (uncoded(503, Some(s(5))), 1, true, s(55) + NS, None, S(Stop::Elapsed)),
+            (NoAnswer, 1, true, s(3600), None, S(Stop::Elapsed)),
+            // Key age: the wait must end more than a minute before the 24 h life.
+            (coded(true, None), 1, true, s(0), Some(key_edge(ms(250)) - NS), Retry(ms(250))),
+            (coded(true, None), 1, true, s(0), Some(key_edge(ms(250))), S(Stop::KeyAge)),
+            (coded(true, Some(s(5))), 1, true, s(0), Some(key_edge(s(5)) - NS), Retry(s(5))),
+            (coded(true, Some(s(5))), 1, true, s(0), Some(key_edge(s(5))), S(Stop::KeyAge)),
+            (NotSent, 1, true, s(0), Some(KEY_LIFETIME * 2), S(Stop::KeyAge)),
+            (NotSent, 1, true, s(0), Some(s(0)), Retry(ms(250))),
+            // Over budget and over age: the budget is checked first.
+            (NoAnswer, 1, true, s(60), Some(KEY_LIFETIME), S(Stop::Elapsed)),
+        ];
+        let policy = RetryPolicy::default();
+        for (i, &(outcome, attempts, safe, elapsed, key_age, expected)) in table.iter().enumerate()
+        {
+            let got = policy.decide(
+                outcome,
+                attempts,
+                safe,
+                || elapsed,
+                || key_age,
+                |n| policy.backoff_ceiling(n),
+            );
+            assert_eq!(got, expected, "row {i}: {outcome:?} attempt {attempts} safe {safe} elapsed {elapsed:?} key age {key_age:?}");
+        }
+    }
+
+    /// A stop decided before any wait is drawn reads neither clock nor jitter.
+    #[test]
+    fn decide_reads_time_only_when_a_retry_is_possible() {
+        let policy = RetryPolicy::default();
+        let never_d = || -> Duration { panic!("time read for a final outcome") };
+        let never_k = || -> Option<Duration> { panic!("key age read for a final outcome") };
+        let never_b = |_: u32| -> Duration { panic!("backoff drawn for a final outcome") };
+        let final_ = AttemptOutcome::Coded {
+            retryable: false,
+            retry_after: None,
+        };
+        assert_eq!(
+            policy.decide(final_, 1, true, never_d, never_k, never_b),
+            Decision::Stop(Stop::NotRetryable)
+        );
+        assert_eq!(
+            policy.decide(AttemptOutcome::NotSent, 4, true, never_d, never_k, never_b),
+            Decision::Stop(Stop::Attempts)
+        );
+        // The key age is not read once the budget has stopped the retries.
+        assert_eq!(
+            policy.decide(
+                AttemptOutcome::NotSent,
+                1,
+                true,
+                || Duration::from_secs(3600),
+                never_k,
+                |_| Duration::ZERO
+            ),
+            Decision::Stop(Stop::Elapsed)
+        );
+    }
+
+    #[test]
+    fn key_too_old_edges() {
+        let edge = KEY_LIFETIME - KEY_SAFETY_MARGIN;
+        assert!(!key_too_old(None, KEY_LIFETIME * 10));
+        assert!(!key_too_old(
+            Some(edge - Duration::from_nanos(1)),
+            Duration::ZERO
+        ));
+        assert!(key_too_old(Some(edge), Duration::ZERO));
+        assert!(key_too_old(Some(Duration::ZERO), edge));
     }
 }
