@@ -18,7 +18,8 @@ use vt4g::Command;
 
 use crate::config::{FaultKind, FaultRule};
 use crate::engine::{self, ConsumerOutcome, Ctx, IdemDecision, Reply};
-use crate::{delivery, validate, Shared};
+use crate::shared::Shared;
+use crate::{delivery, validate};
 
 /// Lets a handler close its own TCP connection without answering.
 #[derive(Clone)]

@@ -24,6 +24,8 @@ mod delivery;
 mod engine;
 mod http;
 mod json;
+mod server;
+mod shared;
 pub mod tables;
 mod validate;
 
@@ -32,7 +34,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use clock::{format_jst, parse_jst, Clock, ManualClock, SystemClock};
@@ -45,12 +47,7 @@ pub use engine::{
     WebhookRecord, IDEMPOTENCY_TTL,
 };
 
-pub(crate) struct Shared {
-    pub(crate) cfg: SandboxConfig,
-    pub(crate) root_url: String,
-    pub(crate) state: Mutex<engine::State>,
-    pub(crate) http: reqwest::Client,
-}
+use shared::Shared;
 
 /// A running simulator. Dropping it stops accepting connections (like
 /// [`Sandbox::shutdown`] without waiting).
@@ -91,7 +88,7 @@ impl Sandbox {
             http,
         });
         let (stop, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, Arc::clone(&shared), stop_rx));
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stop_rx));
         Ok(Sandbox {
             shared,
             addr,
@@ -162,15 +159,7 @@ impl Sandbox {
             &mut Vec<engine::WebhookJob>,
         ) -> Result<serde_json::Value, (u16, String)>,
     ) -> Result<serde_json::Value, String> {
-        let ctx = engine::Ctx {
-            now: self.shared.cfg.clock.now(),
-            root_url: &self.shared.root_url,
-            push_policy: self.shared.cfg.push_url_policy,
-        };
-        let mut jobs = Vec::new();
-        let r = f(&mut self.shared.state.lock(), &ctx, &mut jobs);
-        delivery::spawn_all(&self.shared, jobs);
-        r.map_err(|(_, m)| m)
+        delivery::with_state(&self.shared, f).map_err(|(_, m)| m)
     }
 
     /// Simulates the provider cancelling an original order's contract: the
@@ -210,72 +199,14 @@ impl Sandbox {
     /// # Errors
     /// The signal handler could not be installed.
     pub async fn run_until_signal(self) -> std::io::Result<()> {
-        wait_for_signal().await?;
+        server::wait_for_signal().await?;
         self.shutdown().await;
         Ok(())
     }
 }
 
-#[cfg(unix)]
-async fn wait_for_signal() -> std::io::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
-    }
-}
-
-#[cfg(not(unix))]
-async fn wait_for_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
-}
-
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
-    }
-}
-
-async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let router = http::router(Arc::clone(&shared));
-    loop {
-        let accepted = tokio::select! {
-            _ = stop.changed() => break,
-            a = listener.accept() => a,
-        };
-        let Ok((stream, _peer)) = accepted else {
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let mut stop = stop.clone();
-        tokio::spawn(async move {
-            let kill = Arc::new(Notify::new());
-            let kill_ext = http::ConnKill(Arc::clone(&kill));
-            let svc = hyper::service::service_fn(
-                move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(kill_ext.clone());
-                    let router = router.clone();
-                    async move {
-                        use tower::ServiceExt;
-                        router.oneshot(req).await
-                    }
-                },
-            );
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = kill.notified() => {}
-                _ = stop.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    tokio::select! {
-                        _ = conn.as_mut() => {}
-                        _ = kill.notified() => {}
-                    }
-                }
-            }
-        });
     }
 }
