@@ -145,7 +145,43 @@ pub fn progenitor_settings() -> progenitor::GenerationSettings {
 /// # Errors
 /// progenitor's error, or a parse error of its output.
 pub fn generate_client(doc: &serde_json::Value) -> Result<String, CodegenError> {
-    let api = spec::to_openapi(doc).map_err(CodegenError::Generator)?;
+    let tokens = match run_progenitor(doc) {
+        Ok(tokens) => tokens,
+        Err(Failure::Invalid(m)) => return Err(CodegenError::Generator(m)),
+        Err(failure) => {
+            // Pin the failure to the schema or operation that reproduces it alone.
+            let fails = |d: &serde_json::Value| {
+                matches!(
+                    run_progenitor(d),
+                    Err(Failure::Panic(_)) | Err(Failure::Error(_))
+                )
+            };
+            let at = crate::normalise_probe::locate_panic(doc, &fails)
+                .map(|l| format!(" at {}: {}", l.pointer, l.message))
+                .unwrap_or_else(|| " (no single schema or operation reproduces it)".into());
+            return Err(CodegenError::Generator(match failure {
+                Failure::Panic(why) => format!(
+                    "progenitor panicked ({why}){at}; the document uses a construct progenitor \
+                     0.15 does not support (see docs/regenerating.md, \"progenitor behaviour\")"
+                ),
+                Failure::Error(e) | Failure::Invalid(e) => format!("progenitor: {e}{at}"),
+            }));
+        }
+    };
+    pretty(tokens, "client.rs")
+}
+
+enum Failure {
+    /// The document is not an OpenAPI 3.0 document `openapiv3` reads.
+    Invalid(String),
+    /// progenitor returned an error.
+    Error(String),
+    /// progenitor (or typify) panicked; the first line of the message, shortened.
+    Panic(String),
+}
+
+fn run_progenitor(doc: &serde_json::Value) -> Result<proc_macro2::TokenStream, Failure> {
+    let api = spec::to_openapi(doc).map_err(Failure::Invalid)?;
     let mut generator = progenitor::Generator::new(&progenitor_settings());
     // progenitor asserts (panics) on some constructs it does not support; report that
     // as an error naming the cause instead of a bare panic.
@@ -158,13 +194,13 @@ pub fn generate_client(doc: &serde_json::Value) -> Result<String, CodegenError> 
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        CodegenError::Generator(format!(
-            "progenitor panicked ({why}); the document uses a construct progenitor 0.15 \
-             does not support (see docs/regenerating.md, \"progenitor behaviour\")"
-        ))
+        let mut first = why.lines().next().unwrap_or_default().to_string();
+        if first.chars().count() > 160 {
+            first = first.chars().take(160).collect::<String>() + "…";
+        }
+        Failure::Panic(first)
     })?;
-    let tokens = result.map_err(|e| CodegenError::Generator(format!("progenitor: {e}")))?;
-    pretty(tokens, "client.rs")
+    result.map_err(|e| Failure::Error(e.to_string()))
 }
 
 /// Generates every output file in memory.

@@ -10,6 +10,7 @@ pub mod codegen;
 pub mod leniency;
 pub mod normalise;
 mod normalise_oas31;
+pub mod normalise_probe;
 mod normalise_schemas;
 pub mod result_codes;
 pub mod rules;

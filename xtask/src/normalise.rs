@@ -218,7 +218,13 @@ pub fn normalise(mut doc: Value) -> Result<Normalised, Vec<Located>> {
     if !log.errors.is_empty() {
         return Err(log.errors);
     }
-    // 2. Paths and parameters.
+    // 2. References, paths and parameters.
+    check_refs(&doc, &mut log);
+    crate::normalise_schemas::check(&doc, &mut log);
+    crate::normalise_schemas::infer_enum_types(&mut doc, &mut log);
+    if !log.errors.is_empty() {
+        return Err(log.errors);
+    }
     check_paths(&mut doc, &mut log);
     // 3. operationIds.
     operation_ids(&mut doc, &mut log);
@@ -289,6 +295,69 @@ pub(crate) fn resolve<'a>(doc: &'a Value, v: &'a Value, ptr: &str) -> (&'a Value
         cur = t;
     }
     (cur, at)
+}
+
+/// Keys whose values are data, not OpenAPI objects (a `$ref` key inside is a value).
+const LITERAL_KEYS: &[&str] = &["example", "examples", "default", "enum", "const"];
+
+/// Every `$ref` must be local (`#/…`) and resolve; a schema's `$ref` must point into
+/// `#/components/schemas/` (typify panics on a missing schema).
+fn check_refs(doc: &Value, log: &mut Log) {
+    fn walk(doc: &Value, v: &Value, ptr: &str, in_responses: bool, log: &mut Log) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m.get("$ref") {
+                    let rp = child(ptr, "$ref");
+                    match r.as_str() {
+                        Some(s) if s.starts_with("#/") => {
+                            if doc.pointer(&s[1..]).is_none() {
+                                log.error(&rp, format!("`$ref: {s}` points at nothing in this document"));
+                            }
+                        }
+                        Some(s) => log.error(
+                            &rp,
+                            format!("`$ref: {s}` is not a local reference (`#/...`); external references are not supported"),
+                        ),
+                        None => log.error(&rp, "`$ref` is not a string"),
+                    }
+                }
+                for (k, x) in m {
+                    // `default` in a responses map is a response, elsewhere a value.
+                    let literal =
+                        LITERAL_KEYS.contains(&k.as_str()) && !(in_responses && k == "default");
+                    if k.starts_with("x-") || literal {
+                        continue;
+                    }
+                    walk(doc, x, &child(ptr, k), k == "responses", log);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(doc, x, &child(ptr, &i.to_string()), false, log);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(doc, doc, "#", false, log);
+    if !log.errors.is_empty() {
+        return;
+    }
+    let mut stack = crate::normalise_schemas::schema_roots(doc);
+    while let Some(ptr) = stack.pop() {
+        let Some(s) = doc.pointer(raw(&ptr)) else {
+            continue;
+        };
+        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+            if !r.starts_with(SCHEMA_PREFIX) {
+                log.error(
+                    &child(&ptr, "$ref"),
+                    format!("a schema's `$ref: {r}` must point into {SCHEMA_PREFIX}"),
+                );
+            }
+        }
+        stack.extend(crate::normalise_schemas::subschema_pointers(s, &ptr));
+    }
 }
 
 fn check_paths(doc: &mut Value, log: &mut Log) {

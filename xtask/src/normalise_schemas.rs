@@ -554,3 +554,86 @@ pub(crate) fn hoist(doc: &mut Value, log: &mut Log) {
         h.at(&pointer(&["components", "schemas", &n]), &n, false, false);
     }
 }
+
+// ------------------------------------------------------------------ checks
+
+const TYPES: &[&str] = &["object", "array", "number", "string", "integer", "boolean"];
+
+/// Refuses, located, the schema forms progenitor's converter panics on: an unknown
+/// `type` word and a boolean exclusive bound without the bound itself.
+pub(crate) fn check(doc: &Value, log: &mut Log) {
+    let mut stack = schema_roots(doc);
+    stack.reverse();
+    while let Some(ptr) = stack.pop() {
+        let Some(s) = doc.pointer(raw(&ptr)) else {
+            continue;
+        };
+        if let Some(Value::String(t)) = s.get("type") {
+            if !TYPES.contains(&t.as_str()) {
+                log.error(
+                    &child(&ptr, "type"),
+                    format!(
+                        "`type: {t}` is not an OpenAPI 3.0 type ({})",
+                        TYPES.join(", ")
+                    ),
+                );
+            }
+        }
+        for (ex, bound) in [
+            ("exclusiveMinimum", "minimum"),
+            ("exclusiveMaximum", "maximum"),
+        ] {
+            if s.get(ex) == Some(&Value::Bool(true)) && s.get(bound).is_none() {
+                log.error(
+                    &child(&ptr, ex),
+                    format!("`{ex}: true` without `{bound}` bounds nothing"),
+                );
+            }
+        }
+        let mut subs = subschema_pointers(s, &ptr);
+        subs.reverse();
+        stack.extend(subs);
+    }
+}
+
+/// An `enum` without `type` gets the type its values share (`string`, `integer`,
+/// `number`, `boolean`): lossless, and typify has no conversion for a typeless enum that
+/// carries type-specific keywords.
+pub(crate) fn infer_enum_types(doc: &mut Value, log: &mut Log) {
+    let mut stack = schema_roots(doc);
+    stack.reverse();
+    while let Some(ptr) = stack.pop() {
+        let Some(s) = doc.pointer_mut(raw(&ptr)) else {
+            continue;
+        };
+        if let Some(m) = s.as_object_mut() {
+            if !m.contains_key("type") && !m.contains_key("$ref") {
+                if let Some(Value::Array(values)) = m.get("enum") {
+                    let kinds: Vec<&str> = values
+                        .iter()
+                        .filter(|v| !v.is_null())
+                        .map(|v| match v {
+                            Value::String(_) => "string",
+                            Value::Bool(_) => "boolean",
+                            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                            Value::Number(_) => "number",
+                            _ => "?",
+                        })
+                        .collect();
+                    let first = kinds.first().copied();
+                    if let Some(t) = first.filter(|t| *t != "?" && kinds.iter().all(|k| k == t)) {
+                        m.insert("type".into(), Value::String(t.into()));
+                        log.note(
+                            &ptr,
+                            format!("`enum` without `type`: `type: {t}` inferred from the values"),
+                        );
+                    }
+                }
+            }
+        }
+        let s = doc.pointer(raw(&ptr)).cloned().unwrap_or(Value::Null);
+        let mut subs = subschema_pointers(&s, &ptr);
+        subs.reverse();
+        stack.extend(subs);
+    }
+}

@@ -576,11 +576,7 @@ pub fn generate_rules_and_layouts(
                 })
             });
         let Some(op) = op else {
-            errors.push(RuleError::new(
-                cmd,
-                "",
-                "the spec has no operation with this operationId",
-            ));
+            errors.push(RuleError::new(cmd, "", missing_operation(&spec_json, cmd)));
             continue;
         };
         let mut fields = Vec::new();
@@ -927,6 +923,52 @@ fn compile_rule(
         }
         out.push(rule);
     }
+}
+
+/// Why no operation of the spec has operationId `cmd`, located: the operation whose path
+/// ends in `/{cmd}` (if any) and the operations the document has.
+fn missing_operation(spec: &Value, cmd: &str) -> String {
+    let mut present = Vec::new();
+    let mut at_path = None;
+    if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in item {
+                let Some(op) = op.as_object() else { continue };
+                if !op.contains_key("responses") {
+                    continue;
+                }
+                let ptr = format!(
+                    "#/paths/{}/{method}",
+                    path.replace('~', "~0").replace('/', "~1")
+                );
+                let id = op.get("operationId").and_then(Value::as_str);
+                if path.rsplit('/').next() == Some(cmd) {
+                    at_path = Some((ptr.clone(), id.map(str::to_string)));
+                }
+                present.push(format!("{} at {ptr}", id.unwrap_or("(no operationId)")));
+            }
+        }
+    }
+    let mut s = format!("command `{cmd}`: the spec has no operation with operationId `{cmd}`");
+    match at_path {
+        Some((ptr, Some(id))) => {
+            let _ = write!(s, "; the operation at {ptr} has operationId `{id}`");
+        }
+        Some((ptr, None)) => {
+            let _ = write!(s, "; the operation at {ptr} has no operationId");
+        }
+        None => {}
+    }
+    if present.is_empty() {
+        s.push_str("; the document has no operations (#/paths)");
+    } else {
+        let _ = write!(s, "; operations in the document: {}", present.join(", "));
+    }
+    s.push_str(" (give the command's operation this operationId, e.g. in the overlay)");
+    s
 }
 
 /// The per-provider statements of a description that need a rule.
