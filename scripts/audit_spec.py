@@ -5,7 +5,8 @@ Usage:
     python3 scripts/audit_spec.py [--reference FILE] [--spec FILE] [--dump]
 
 Defaults: reference = ../shared/reference/veritrans4g-unified-api-1.1.3.txt (relative to the
-repository root, or $VT4G_REFERENCE), spec = openapi/unified-api-1.1.3.yaml.
+repository root, or $VT4G_REFERENCE), spec = openapi/effective/unified-api-1.1.3.yaml (the vendor document with
+our overlay applied, written by `cargo xtask codegen`).
 Needs PyYAML. Exits 1 when any difference is found (each one is printed), 0 otherwise,
 2 when an input cannot be read.
 
@@ -673,7 +674,7 @@ def main():
     ap.add_argument("--reference", default=os.environ.get(
         "VT4G_REFERENCE",
         os.path.join(root, "..", "shared", "reference", "veritrans4g-unified-api-1.1.3.txt")))
-    ap.add_argument("--spec", default=os.path.join(root, "openapi", "unified-api-1.1.3.yaml"))
+    ap.add_argument("--spec", default=os.path.join(root, "openapi", "effective", "unified-api-1.1.3.yaml"))
     ap.add_argument("--dump", action="store_true", help="print the reference field list")
     ap.add_argument("--strict", action="store_true",
                     help="count the accepted documented deviations as differences too")

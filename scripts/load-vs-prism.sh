@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Simulator (vt4g-sandbox) vs Stoplight Prism mocking openapi/unified-api-1.1.3.yaml:
+# Simulator (vt4g-sandbox) vs Stoplight Prism mocking openapi/effective/unified-api-1.1.3.yaml:
 # pay + capture pairs at concurrency 64 on loopback, same load generator, same machine.
 #
 #   scripts/load-vs-prism.sh            # 10 s per target after a 10 s warm-up each
@@ -28,7 +28,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 scripts/prism/node_modules/.bin/prism mock -h 127.0.0.1 -p "$PRISM_PORT" \
-  openapi/unified-api-1.1.3.yaml >/tmp/vt4g-prism.log 2>&1 &
+  openapi/effective/unified-api-1.1.3.yaml >/tmp/vt4g-prism.log 2>&1 &
 pids+=($!)
 "$LOADGEN" serve --addr "127.0.0.1:$SIM_PORT" >/tmp/vt4g-sim.log 2>&1 &
 pids+=($!)

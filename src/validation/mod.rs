@@ -2,7 +2,7 @@
 //! byte goes on the wire.
 //!
 //! [`validate`] walks a request body (`serde_json::Value`) against the generated tables
-//! of `vt4g_generated::rules` (compiled from `openapi/unified-api-1.1.3.yaml` and
+//! of `vt4g_generated::rules` (compiled from `openapi/effective/unified-api-1.1.3.yaml` and
 //! `openapi/provider-rules.yaml`) and reports **all** findings at once.
 //! [`ValidateRequest::validate`] does the same on the typed requests
 //! (`vt4g::generated::types::PayRequest`, …) through generated walkers, with the same

@@ -1,7 +1,10 @@
 //! `cargo xtask codegen [--check]`: spec (+ rules) → `generated/src/`.
 //!
-//! Pipeline: read `openapi/unified-api-1.1.3.yaml` (YAML → JSON value, key order kept)
-//! → check and compile `openapi/provider-rules.yaml` against the faithful document
+//! Pipeline: build the effective document (`crate::pipeline`: the vendor file
+//! `openapi/vendor/unified-api-1.1.3.yaml`, checked against `openapi/spec.lock`, normalised,
+//! with the overlay `openapi/vt4g.overlay.yaml` applied; written to
+//! `openapi/effective/unified-api-1.1.3.yaml`) → check and compile
+//! `openapi/provider-rules.yaml` against the effective document
 //! (`crate::rules::generate_rules_module`) → apply the response-leniency transform
 //! (`crate::leniency`) to a copy → `progenitor::Generator` (positional interface,
 //! merged tags, extra derives `schemars::JsonSchema` and `PartialEq`) → `syn::parse2` +
@@ -17,6 +20,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::pipeline::{self, PipelineError, Sources};
 use crate::rules::RuleError;
 use crate::spec;
 
@@ -29,13 +33,30 @@ pub const OUTPUT_FILES: [&str; 5] = [
     "validate_typed.rs",
 ];
 
+/// The workspace's vendor document, relative to the workspace root.
+pub const VENDOR_FILE: &str = "openapi/vendor/unified-api-1.1.3.yaml";
+/// The workspace's overlay, relative to the workspace root.
+pub const OVERLAY_FILE: &str = "openapi/vt4g.overlay.yaml";
+/// The workspace's lock, relative to the workspace root.
+pub const LOCK_FILE: &str = "openapi/spec.lock";
+/// The workspace's effective document, relative to the workspace root.
+pub const EFFECTIVE_FILE: &str = "openapi/effective/unified-api-1.1.3.yaml";
+/// The workspace's provider rules, relative to the workspace root.
+pub const RULES_FILE: &str = "openapi/provider-rules.yaml";
+
 /// The inputs of one codegen run.
 #[derive(Debug, Clone)]
 pub struct Inputs {
-    /// The OpenAPI document.
+    /// The (vendor) OpenAPI document.
     pub spec: PathBuf,
     /// How the document is named in the generated headers (a stable, relative name).
     pub spec_label: String,
+    /// The overlay applied to the document (path, label), if any.
+    pub overlay: Option<(PathBuf, String)>,
+    /// The lock the document must match, if any (the workspace's default document only).
+    pub lock: Option<PathBuf>,
+    /// Where the effective document is written and checked (path, label), if anywhere.
+    pub effective: Option<(PathBuf, String)>,
     /// The provider-rules file.
     pub rules: PathBuf,
     /// How the rules file is named in the generated headers.
@@ -43,14 +64,46 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// The workspace's inputs: `openapi/unified-api-1.1.3.yaml` and
-    /// `openapi/provider-rules.yaml` under `root`.
+    /// The workspace's inputs under `root`: the vendor document (checked against the lock),
+    /// the overlay, the effective document and the provider rules (the `*_FILE` constants).
     pub fn workspace(root: &Path) -> Inputs {
         Inputs {
-            spec: root.join("openapi/unified-api-1.1.3.yaml"),
-            spec_label: "openapi/unified-api-1.1.3.yaml".into(),
-            rules: root.join("openapi/provider-rules.yaml"),
-            rules_label: "openapi/provider-rules.yaml".into(),
+            spec: root.join(VENDOR_FILE),
+            spec_label: VENDOR_FILE.into(),
+            overlay: Some((root.join(OVERLAY_FILE), OVERLAY_FILE.into())),
+            lock: Some(root.join(LOCK_FILE)),
+            effective: Some((root.join(EFFECTIVE_FILE), EFFECTIVE_FILE.into())),
+            rules: root.join(RULES_FILE),
+            rules_label: RULES_FILE.into(),
+        }
+    }
+
+    /// An explicit document with the given overlay (or none) and rules: no lock, and the
+    /// effective document is not written.
+    pub fn explicit(
+        spec: PathBuf,
+        spec_label: String,
+        overlay: Option<(PathBuf, String)>,
+        rules: PathBuf,
+        rules_label: String,
+    ) -> Inputs {
+        Inputs {
+            spec,
+            spec_label,
+            overlay,
+            lock: None,
+            effective: None,
+            rules,
+            rules_label,
+        }
+    }
+
+    fn sources(&self) -> Sources {
+        Sources {
+            vendor: self.spec.clone(),
+            vendor_label: self.spec_label.clone(),
+            overlay: self.overlay.clone(),
+            lock: self.lock.clone(),
         }
     }
 }
@@ -69,6 +122,9 @@ pub struct GeneratedFile {
 pub enum CodegenError {
     /// An input could not be read or parsed.
     Input(String),
+    /// The vendor file does not match the lock, or normalisation, the overlay or the OpenAPI
+    /// parse reported located problems.
+    Pipeline(PipelineError),
     /// The rules do not match the spec (every problem, each naming the field).
     Rules(Vec<RuleError>),
     /// progenitor/typify rejected the document, or the output did not parse.
@@ -79,6 +135,7 @@ impl fmt::Display for CodegenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CodegenError::Input(m) => write!(f, "{m}"),
+            CodegenError::Pipeline(e) => write!(f, "{e}"),
             CodegenError::Rules(errs) => {
                 writeln!(
                     f,
@@ -98,15 +155,18 @@ impl fmt::Display for CodegenError {
 
 impl std::error::Error for CodegenError {}
 
-fn header(inputs: &Inputs, spec_sha: &str, rules_sha: &str, extra: &[&str]) -> String {
+fn header(inputs: &Inputs, eff: &pipeline::Effective, rules_sha: &str, extra: &[&str]) -> String {
     let mut h = String::new();
     h.push_str(
         "// @generated by `cargo xtask codegen`. DO NOT EDIT: edit the inputs and regenerate.\n",
     );
     h.push_str(&format!(
-        "// Spec:  {} (sha256 {spec_sha})\n",
-        inputs.spec_label
+        "// Spec:  {} (sha256 {})\n",
+        inputs.spec_label, eff.vendor_sha256
     ));
+    if let (Some((_, label)), Some(sha)) = (&inputs.overlay, &eff.overlay_sha256) {
+        h.push_str(&format!("// Overlay: {label} (sha256 {sha})\n"));
+    }
     h.push_str(&format!(
         "// Rules: {} (sha256 {rules_sha})\n",
         inputs.rules_label
@@ -203,14 +263,49 @@ fn run_progenitor(doc: &serde_json::Value) -> Result<proc_macro2::TokenStream, F
     result.map_err(|e| Failure::Error(e.to_string()))
 }
 
+/// Everything one codegen run produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The files of the output directory (`generated/src`), in [`OUTPUT_FILES`] order.
+    pub files: Vec<GeneratedFile>,
+    /// The effective document, when [`Inputs::effective`] names where it goes: the path and
+    /// the file (`name` is the label, `openapi/effective/…`).
+    pub effective: Option<(PathBuf, GeneratedFile)>,
+}
+
 /// Generates every output file in memory.
 ///
 /// # Errors
+/// As [`generate_all`].
+pub fn generate(inputs: &Inputs) -> Result<Vec<GeneratedFile>, CodegenError> {
+    generate_all(inputs).map(|g| g.files)
+}
+
+/// Generates every output file and the effective document in memory.
+///
+/// # Errors
 /// [`CodegenError::Input`] if an input can't be read or parsed,
+/// [`CodegenError::Pipeline`] if the vendor file does not match the lock or the
+/// overlay/normalisation report located problems,
 /// [`CodegenError::Rules`] with every rule-vs-spec problem,
 /// [`CodegenError::Generator`] if progenitor fails.
-pub fn generate(inputs: &Inputs) -> Result<Vec<GeneratedFile>, CodegenError> {
-    let loaded = spec::load(&inputs.spec).map_err(CodegenError::Input)?;
+pub fn generate_all(inputs: &Inputs) -> Result<Generated, CodegenError> {
+    let sources = inputs.sources();
+    let eff = pipeline::build(&sources).map_err(|e| match e {
+        PipelineError::Input(m) => CodegenError::Input(m),
+        other => CodegenError::Pipeline(other),
+    })?;
+    let effective = match &inputs.effective {
+        Some((path, label)) => Some((
+            path.clone(),
+            GeneratedFile {
+                name: label.clone(),
+                contents: pipeline::render_effective(&sources, &eff)
+                    .map_err(CodegenError::Generator)?,
+            },
+        )),
+        None => None,
+    };
     let rules_bytes = std::fs::read(&inputs.rules)
         .map_err(|e| CodegenError::Input(format!("cannot read {}: {e}", inputs.rules.display())))?;
     let rules_text = String::from_utf8(rules_bytes.clone()).map_err(|e| {
@@ -218,15 +313,15 @@ pub fn generate(inputs: &Inputs) -> Result<Vec<GeneratedFile>, CodegenError> {
     })?;
     let rules_sha = spec::sha256_hex(&rules_bytes);
 
-    // Rules are checked against the faithful document, before anything else.
-    let (rules_src, layouts) =
-        crate::rules::generate_rules_and_layouts(&loaded.openapi, &rules_text)
-            .map_err(CodegenError::Rules)?;
+    // Rules are checked against the faithful (effective) document, before anything else.
+    let (rules_src, layouts) = crate::rules::generate_rules_and_layouts(&eff.openapi, &rules_text)
+        .map_err(CodegenError::Rules)?;
 
-    let tables = crate::result_codes::read_tables(&loaded.value)
-        .map_err(|e| CodegenError::Input(format!("{}: {e}", inputs.spec.display())))?;
+    let tables = crate::result_codes::read_tables(&eff.value).map_err(|e| {
+        CodegenError::Input(format!("{} (effective document): {e}", inputs.spec_label))
+    })?;
 
-    let mut lenient = loaded.value.clone();
+    let mut lenient = eff.value.clone();
     let report = crate::leniency::apply(&mut lenient);
     crate::leniency::split_default_responses(&mut lenient);
     let client = generate_client(&lenient)?;
@@ -252,7 +347,7 @@ pub fn generate(inputs: &Inputs) -> Result<Vec<GeneratedFile>, CodegenError> {
     let copied_line = format!("Relaxed copies of schemas shared with requests: {copied}");
     let client_header = header(
         inputs,
-        &loaded.sha256,
+        &eff,
         &rules_sha,
         &[
             "",
@@ -274,8 +369,8 @@ pub fn generate(inputs: &Inputs) -> Result<Vec<GeneratedFile>, CodegenError> {
         "result_codes.rs",
     )?;
 
-    let plain_header = header(inputs, &loaded.sha256, &rules_sha, &[]);
-    Ok(vec![
+    let plain_header = header(inputs, &eff, &rules_sha, &[]);
+    let files = vec![
         GeneratedFile {
             name: "lib.rs".into(),
             contents: format!("{plain_header}{}", lib_rs()),
@@ -296,7 +391,8 @@ pub fn generate(inputs: &Inputs) -> Result<Vec<GeneratedFile>, CodegenError> {
             name: "validate_typed.rs".into(),
             contents: format!("{plain_header}{}", ensure_trailing_newline(typed_src)),
         },
-    ])
+    ];
+    Ok(Generated { files, effective })
 }
 
 fn ensure_trailing_newline(mut s: String) -> String {
@@ -475,4 +571,55 @@ pub fn render_check(out_label: &str, stale: &[Stale]) -> String {
         "\nFix: run `cargo xtask codegen` and commit the result together with the input change.\n",
     );
     s
+}
+
+/// Writes the effective document, if this run has one.
+///
+/// # Errors
+/// The I/O error, naming the file.
+pub fn write_effective(generated: &Generated) -> Result<(), String> {
+    let Some((path, file)) = &generated.effective else {
+        return Ok(());
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let same = std::fs::read(path)
+        .map(|b| b == file.contents.as_bytes())
+        .unwrap_or(false);
+    if !same {
+        std::fs::write(path, &file.contents)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Compares the effective document with the file on disk (`None`: up to date or not part
+/// of this run).
+///
+/// # Errors
+/// An I/O error other than "not found", naming the file.
+pub fn check_effective(generated: &Generated) -> Result<Option<Stale>, String> {
+    let Some((path, file)) = &generated.effective else {
+        return Ok(None);
+    };
+    match std::fs::read(path) {
+        Ok(bytes) if bytes == file.contents.as_bytes() => Ok(None),
+        Ok(bytes) => Ok(Some(Stale {
+            name: file.name.clone(),
+            kind: StaleKind::Differs {
+                diff_excerpt: diff_excerpt(
+                    &String::from_utf8_lossy(&bytes),
+                    &file.contents,
+                    &file.name,
+                ),
+            },
+        })),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(Stale {
+            name: file.name.clone(),
+            kind: StaleKind::Missing,
+        })),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
 }

@@ -1,5 +1,5 @@
-//! Maintainer tasks for the vt4g workspace: `cargo xtask codegen [--check]` and
-//! `cargo xtask spec-diff OLD NEW [--json]`.
+//! Maintainer tasks for the vt4g workspace: `cargo xtask codegen [--check]`,
+//! `cargo xtask lock` and `cargo xtask spec-diff OLD NEW [--json]`.
 //!
 //! The binary (`src/main.rs`) is a thin command-line layer over this library so that
 //! the integration tests in `xtask/tests/` can drive the same code.
@@ -12,6 +12,9 @@ pub mod normalise;
 mod normalise_oas31;
 pub mod normalise_probe;
 mod normalise_schemas;
+pub mod lock;
+pub mod overlay;
+pub mod pipeline;
 pub mod result_codes;
 pub mod rules;
 pub mod spec;

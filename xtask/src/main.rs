@@ -8,9 +8,14 @@ use xtask::codegen::{self, Inputs};
 
 const USAGE: &str = "\
 usage:
-  cargo xtask codegen [--check] [--out DIR] [--spec FILE] [--rules FILE]
-      Regenerate generated/src from openapi/ (or, with --check, verify it is up to date).
-      DIR defaults to $VT4G_CODEGEN_OUT or generated/src.
+  cargo xtask codegen [--check] [--out DIR] [--spec FILE] [--overlay FILE | --no-overlay]
+                      [--rules FILE]
+      Regenerate generated/src and openapi/effective/ from openapi/vendor/ + the overlay
+      (or, with --check, verify the lock, the effective document and generated/src are
+      up to date). DIR defaults to $VT4G_CODEGEN_OUT or generated/src. --spec FILE
+      generates from any document (overlay and rules applied, no lock, no effective file).
+  cargo xtask lock [--source URL]
+      Record openapi/vendor/'s file in openapi/spec.lock (after replacing it on purpose).
   cargo xtask spec-diff OLD NEW [--rules FILE | --no-rules] [--json]
       Compare two OpenAPI documents (e.g. 1.1.3 and 1.1.4). Rules default to
       openapi/provider-rules.yaml. Exit 0 unless an input can't be read (2).
@@ -28,6 +33,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => run_codegen(&args[1..]),
+        Some("lock") => run_lock(&args[1..]),
         Some("spec-diff") => run_spec_diff(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             print!("{USAGE}");
@@ -63,7 +69,15 @@ fn run_codegen(args: &[String]) -> ExitCode {
             "--spec" => take_value(args, &mut i, "--spec").map(|v| {
                 inputs.spec_label = v.clone();
                 inputs.spec = PathBuf::from(v);
+                inputs.lock = None;
+                inputs.effective = None;
             }),
+            "--overlay" => take_value(args, &mut i, "--overlay")
+                .map(|v| inputs.overlay = Some((PathBuf::from(&v), v))),
+            "--no-overlay" => {
+                inputs.overlay = None;
+                Ok(())
+            }
             "--rules" => take_value(args, &mut i, "--rules").map(|v| {
                 inputs.rules_label = v.clone();
                 inputs.rules = PathBuf::from(v);
@@ -82,38 +96,132 @@ fn run_codegen(args: &[String]) -> ExitCode {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| out.display().to_string());
 
-    let files = match codegen::generate(&inputs) {
-        Ok(f) => f,
+    let generated = match codegen::generate_all(&inputs) {
+        Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let files = &generated.files;
     if check {
-        match codegen::check(&out, &files) {
+        let effective = match codegen::check_effective(&generated) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let mut ok = true;
+        if let Some(st) = effective {
+            ok = false;
+            eprint!("{}", codegen::render_check("openapi/effective", &[st]));
+        } else if let Some((_, f)) = &generated.effective {
+            println!("{} is up to date.", f.name);
+        }
+        match codegen::check(&out, files) {
             Ok(stale) if stale.is_empty() => {
                 println!("{}", codegen::render_check(&out_label, &stale).trim_end());
-                ExitCode::SUCCESS
             }
             Ok(stale) => {
+                ok = false;
                 eprint!("{}", codegen::render_check(&out_label, &stale));
-                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    } else {
+        match codegen::write(&out, files).and_then(|()| codegen::write_effective(&generated)) {
+            Ok(()) => {
+                match &generated.effective {
+                    Some((_, f)) => {
+                        println!("wrote {} files to {out_label} and {}", files.len(), f.name)
+                    }
+                    None => println!("wrote {} files to {out_label}", files.len()),
+                }
+                ExitCode::SUCCESS
             }
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::FAILURE
             }
         }
-    } else {
-        match codegen::write(&out, &files) {
-            Ok(()) => {
-                println!("wrote {} files to {out_label}", files.len());
-                ExitCode::SUCCESS
+    }
+}
+
+/// `cargo xtask lock [--source URL]`: records the workspace's vendor file in the lock
+/// (file and source kept from the existing lock unless given; version from `info.version`).
+fn run_lock(args: &[String]) -> ExitCode {
+    let root = workspace_root();
+    let mut source: Option<String> = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--source" => match take_value(args, &mut i, "--source") {
+                Ok(v) => source = Some(v),
+                Err(e) => {
+                    eprintln!("error: {e}\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            other => {
+                eprintln!("error: unknown argument {other}\n{USAGE}");
+                return ExitCode::from(2);
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
+        }
+        i += 1;
+    }
+    let lock_path = root.join(codegen::LOCK_FILE);
+    let previous = xtask::lock::SpecLock::read(&lock_path).ok();
+    let file = previous
+        .as_ref()
+        .map(|l| l.file.clone())
+        .unwrap_or_else(|| "vendor/unified-api-1.1.3.yaml".into());
+    let vendor = root.join("openapi").join(&file);
+    let bytes = match std::fs::read(&vendor) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", vendor.display());
+            return ExitCode::from(2);
+        }
+    };
+    let version = match std::str::from_utf8(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(xtask::spec::parse_yaml)
+    {
+        Ok(v) => v
+            .pointer("/info/version")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("unknown")
+            .to_string(),
+        Err(e) => {
+            eprintln!("error: openapi/{file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let lock = xtask::lock::SpecLock {
+        file: file.clone(),
+        version,
+        source: source
+            .or_else(|| previous.map(|l| l.source))
+            .unwrap_or_else(|| "unknown".into()),
+        sha256: xtask::spec::sha256_hex(&bytes),
+    };
+    match lock.write(&lock_path) {
+        Ok(()) => {
+            println!("openapi/spec.lock: openapi/{file} sha256 {}", lock.sha256);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1303,7 +1303,7 @@ mod tests {
     fn spec_text() -> String {
         std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../openapi/unified-api-1.1.3.yaml"
+            "/../openapi/effective/unified-api-1.1.3.yaml"
         ))
         .expect("spec")
     }

@@ -17,12 +17,14 @@ fn root() -> PathBuf {
 
 fn fixture_inputs(rules: &str) -> Inputs {
     let r = root();
-    Inputs {
-        spec: r.join("xtask/tests/fixtures/mini-spec.yaml"),
-        spec_label: "xtask/tests/fixtures/mini-spec.yaml".into(),
-        rules: r.join(format!("xtask/tests/fixtures/{rules}")),
-        rules_label: format!("xtask/tests/fixtures/{rules}"),
-    }
+    // The fixture is already annotated (our conventions), so no overlay is applied.
+    Inputs::explicit(
+        r.join("xtask/tests/fixtures/mini-spec.yaml"),
+        "xtask/tests/fixtures/mini-spec.yaml".into(),
+        None,
+        r.join(format!("xtask/tests/fixtures/{rules}")),
+        format!("xtask/tests/fixtures/{rules}"),
+    )
 }
 
 fn xtask() -> Command {
@@ -36,6 +38,7 @@ fn fixture_args(out: &Path, rules: &str) -> Vec<String> {
         "codegen".into(),
         "--spec".into(),
         "xtask/tests/fixtures/mini-spec.yaml".into(),
+        "--no-overlay".into(),
         "--rules".into(),
         format!("xtask/tests/fixtures/{rules}"),
         "--out".into(),
@@ -238,6 +241,7 @@ fn refusal(spec: &str, rules: &str) -> String {
             "codegen",
             "--spec",
             &format!("xtask/tests/fixtures/{spec}"),
+            "--no-overlay",
             "--rules",
             &format!("xtask/tests/fixtures/{rules}"),
             "--out",

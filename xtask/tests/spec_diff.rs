@@ -170,8 +170,8 @@ fn identical_inputs_report_no_differences() {
         .current_dir(root())
         .args([
             "spec-diff",
-            "openapi/unified-api-1.1.3.yaml",
-            "openapi/unified-api-1.1.3.yaml",
+            "openapi/effective/unified-api-1.1.3.yaml",
+            "openapi/effective/unified-api-1.1.3.yaml",
         ])
         .output()
         .unwrap();
