@@ -8,11 +8,11 @@
 
 pub mod codegen;
 pub mod leniency;
+pub mod lock;
 pub mod normalise;
 mod normalise_oas31;
 pub mod normalise_probe;
 mod normalise_schemas;
-pub mod lock;
 pub mod overlay;
 pub mod pipeline;
 pub mod result_codes;

@@ -843,7 +843,7 @@ mod tests {
     use super::*;
 
     fn workspace_doc() -> Value {
-        let text = include_str!("../../openapi/unified-api-1.1.3.yaml");
+        let text = include_str!("../../openapi/effective/unified-api-1.1.3.yaml");
         crate::spec::parse_yaml(text).unwrap()
     }
 

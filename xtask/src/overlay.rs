@@ -7,8 +7,10 @@
 //! Semantics (Overlay Specification 1.0.0, "Action Object"):
 //! * `update` on a selected **object** is merged into it recursively: an object member is
 //!   merged into the object of the same name, an array member is appended to the array of the
-//!   same name, anything else replaces the member of the same name; new members are appended
-//!   (key order is kept, so a replaced member stays where it was).
+//!   same name, a primitive replaces the primitive of the same name; new members are appended
+//!   (key order is kept, so a replaced member stays where it was). Other combinations (an
+//!   object or an array against anything else) are incompatible: an error, as the
+//!   specification says.
 //! * `update` on a selected **array** appends the update value as one entry.
 //! * `update` on a selected primitive is an error (the specification requires an object or
 //!   an array).
@@ -258,24 +260,47 @@ fn node_mut<'a>(doc: &'a mut Value, steps: &[Step]) -> Option<&'a mut Value> {
 }
 
 /// Merges `update` into `target`: objects member by member (recursively), arrays by
-/// appending, anything else by replacing.
-pub fn merge(target: &mut Value, update: &Value) {
+/// appending, primitives (strings, numbers, booleans, null) by replacing.
+///
+/// # Errors
+/// The pointer (below `at`) of the first member whose two values are of incompatible kinds
+/// (an object or an array against anything else): the specification makes that an error.
+pub fn merge(target: &mut Value, update: &Value, at: &str) -> Result<(), String> {
     match (target, update) {
-        (Value::Object(t), Value::Object(u)) => merge_object(t, u),
-        (Value::Array(t), Value::Array(u)) => t.extend(u.iter().cloned()),
-        (t, u) => *t = u.clone(),
+        (Value::Object(t), Value::Object(u)) => merge_object(t, u, at),
+        (Value::Array(t), Value::Array(u)) => {
+            t.extend(u.iter().cloned());
+            Ok(())
+        }
+        (t, u) if !is_container(t) && !is_container(u) => {
+            *t = u.clone();
+            Ok(())
+        }
+        _ => Err(at.to_string()),
     }
 }
 
-fn merge_object(target: &mut Map<String, Value>, update: &Map<String, Value>) {
+fn is_container(v: &Value) -> bool {
+    matches!(v, Value::Object(_) | Value::Array(_))
+}
+
+fn merge_object(
+    target: &mut Map<String, Value>,
+    update: &Map<String, Value>,
+    at: &str,
+) -> Result<(), String> {
     for (k, v) in update {
         match target.get_mut(k) {
-            Some(existing) => merge(existing, v),
+            Some(existing) => {
+                let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                merge(existing, v, &here)?;
+            }
             None => {
                 target.insert(k.clone(), v.clone());
             }
         }
     }
+    Ok(())
 }
 
 /// Orders locations so that removing them one after the other never shifts a location
@@ -310,7 +335,18 @@ pub fn apply_action(doc: &mut Value, action: &Action) -> Result<usize, OverlayEr
                 };
                 match node {
                     Value::Object(t) => match update {
-                        Value::Object(u) => merge_object(t, u),
+                        Value::Object(u) => {
+                            merge_object(t, u, &pointer_of(steps)).map_err(|at| {
+                                err(
+                                    at,
+                                    format!(
+                                    "{} merges values of incompatible kinds here (an object or \
+                                     a list against something else); remove the member first",
+                                    action.label()
+                                ),
+                                )
+                            })?
+                        }
                         _ => {
                             return Err(err(
                                 pointer_of(steps),

@@ -95,15 +95,20 @@ fn parse(label: &str, bytes: &[u8]) -> Result<serde_json::Value, PipelineError> 
     spec::parse_yaml(text).map_err(|e| PipelineError::Input(format!("{label}: {e}")))
 }
 
-/// The normalisation step: turns constructs vendors publish into what progenitor accepts.
-///
-/// PLACEHOLDER (identity) until `crate::normalise::normalise` lands; this is the only place
-/// the pipeline calls normalisation, so wiring it in is a one-line change here.
-///
-/// # Errors
-/// Never yet; the real step reports located problems.
+/// The normalisation step (`crate::normalise`): turns constructs vendors publish into what
+/// progenitor accepts, before the overlay (so overlay targets see the normalised shapes,
+/// e.g. derived operationIds and hoisted schema names). The only call of normalisation.
 fn normalise(doc: serde_json::Value) -> Result<serde_json::Value, Vec<OverlayError>> {
-    Ok(doc)
+    crate::normalise::normalise(doc)
+        .map(|n| n.doc)
+        .map_err(|errors| errors.into_iter().map(located).collect())
+}
+
+fn located(l: crate::normalise::Located) -> OverlayError {
+    OverlayError {
+        pointer: l.pointer,
+        message: l.message,
+    }
 }
 
 /// Builds the effective document.
@@ -142,13 +147,10 @@ pub fn build(sources: &Sources) -> Result<Effective, PipelineError> {
             problems,
         })?;
     }
-    let openapi = spec::to_openapi(&doc).map_err(|e| PipelineError::Located {
-        file: format!("effective document ({})", sources.vendor_label),
-        step: "OpenAPI 3.0".into(),
-        problems: vec![OverlayError {
-            pointer: "#".into(),
-            message: e,
-        }],
+    let openapi = crate::normalise::final_check(&doc).map_err(|e| PipelineError::Located {
+        file: format!("effective document ({} + overlay)", sources.vendor_label),
+        step: "reading it as OpenAPI 3.0".into(),
+        problems: vec![located(e)],
     })?;
     Ok(Effective {
         vendor_sha256: spec::sha256_hex(&vendor_bytes),

@@ -184,3 +184,17 @@ fn the_workspace_overlay_parses_and_extends_the_vendor_file() {
     assert_eq!(ov.extends.as_deref(), Some("vendor/unified-api-1.1.3.yaml"));
     assert!(ov.actions.iter().all(|a| a.description.is_some()));
 }
+
+#[test]
+fn merging_incompatible_kinds_is_a_located_error() {
+    let mut doc = json!({"schema": {"example": "indoor", "type": "string"}});
+    let ov = overlay_of(json!([{
+        "target": "$.schema",
+        "description": "tag is an array",
+        "update": {"type": "array", "example": ["indoor"]}
+    }]));
+    let errors = overlay::apply(&mut doc, &ov).unwrap_err();
+    assert_eq!(errors[0].pointer, "#/schema/example");
+    assert!(errors[0].message.contains("tag is an array"), "{errors:?}");
+    assert!(errors[0].message.contains("incompatible"), "{errors:?}");
+}
