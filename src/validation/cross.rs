@@ -9,7 +9,7 @@ use vt4g_generated::rules::{CrossKind, CrossRule, FieldSpec, RequestMode};
 
 use super::ctx::{Ctx, Got};
 use super::helpers::{human_secs, plural};
-use super::jst::parse_jst;
+use super::jst::parse_jst_secs;
 use super::report::{RuleKind, Severity};
 use super::text;
 
@@ -209,7 +209,7 @@ impl Ctx<'_> {
     }
 
     fn check_datetime(&mut self, f: &FieldSpec, s: &str, min: u64, max: u64, rule: &CrossRule) {
-        let Some(at) = parse_jst(s) else {
+        let Some(at) = parse_jst_secs(s) else {
             self.push_at(
                 f.path.into(),
                 self.provider,

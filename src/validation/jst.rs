@@ -1,4 +1,5 @@
-//! `yyyyMMddHHmmss` in JST (UTC+9), the time format of the API.
+//! `yyyyMMddHHmmss` in JST (UTC+9), the time format of the API: the one parser
+//! and formatter of the workspace (the simulator uses them too).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -13,8 +14,19 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Parses `yyyyMMddHHmmss` in JST (UTC+9) to Unix seconds; `None` when malformed.
-pub(super) fn parse_jst(s: &str) -> Option<i64> {
+/// The JST offset from UTC.
+const JST_OFFSET_SECS: i64 = 9 * 3600;
+
+/// Parses `yyyyMMddHHmmss` in JST (UTC+9) to Unix seconds (negative before 1970);
+/// `None` when malformed or not a real date and time.
+///
+/// ```
+/// use vt4g::validation::parse_jst_secs;
+/// assert_eq!(parse_jst_secs("20231115071320"), Some(1_700_000_000));
+/// assert_eq!(parse_jst_secs("19700101085959"), Some(-1));
+/// assert_eq!(parse_jst_secs("20230229000000"), None);
+/// ```
+pub fn parse_jst_secs(s: &str) -> Option<i64> {
     if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -39,7 +51,7 @@ pub(super) fn parse_jst(s: &str) -> Option<i64> {
         return None;
     }
     let days = days_from_civil(i64::from(y), mo, d);
-    Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + se) - 9 * 3600)
+    Some(days * 86_400 + i64::from(h * 3600 + mi * 60 + se) - JST_OFFSET_SECS)
 }
 
 /// Formats a time as `yyyyMMddHHmmss` in JST — the format of `recoveryExpiredDatetime`.
@@ -50,11 +62,22 @@ pub(super) fn parse_jst(s: &str) -> Option<i64> {
 /// assert_eq!(vt4g::validation::format_jst(t), "20231115071320");
 /// ```
 pub fn format_jst(t: SystemTime) -> String {
+    // A time before 1970 is formatted as the epoch.
     let secs = t
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
-        .as_secs() as i64
-        + 9 * 3600;
+        .as_secs() as i64;
+    format_jst_secs(secs)
+}
+
+/// Formats Unix seconds (negative before 1970) as `yyyyMMddHHmmss` in JST.
+///
+/// ```
+/// assert_eq!(vt4g::validation::format_jst_secs(1_700_000_000), "20231115071320");
+/// assert_eq!(vt4g::validation::format_jst_secs(-1), "19700101085959");
+/// ```
+pub fn format_jst_secs(unix_secs: i64) -> String {
+    let secs = unix_secs + JST_OFFSET_SECS;
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // civil_from_days
@@ -83,13 +106,13 @@ mod tests {
     fn jst_round_trip() {
         for secs in [0u64, 1_700_000_000, 1_709_164_800, 4_102_444_799] {
             let t = UNIX_EPOCH + Duration::from_secs(secs);
-            assert_eq!(parse_jst(&format_jst(t)), Some(secs as i64));
+            assert_eq!(parse_jst_secs(&format_jst(t)), Some(secs as i64));
         }
-        assert_eq!(parse_jst("20240230120000"), None);
-        assert!(parse_jst("20240229120000").is_some());
-        assert_eq!(parse_jst("20230229120000"), None);
-        assert_eq!(parse_jst("20241301000000"), None);
-        assert_eq!(parse_jst("2024010100000"), None);
-        assert_eq!(parse_jst("20240101240000"), None);
+        assert_eq!(parse_jst_secs("20240230120000"), None);
+        assert!(parse_jst_secs("20240229120000").is_some());
+        assert_eq!(parse_jst_secs("20230229120000"), None);
+        assert_eq!(parse_jst_secs("20241301000000"), None);
+        assert_eq!(parse_jst_secs("2024010100000"), None);
+        assert_eq!(parse_jst_secs("20240101240000"), None);
     }
 }

@@ -98,7 +98,7 @@ mod urls;
 mod walk;
 
 pub use idempotency_key::validate_idempotency_key;
-pub use jst::format_jst;
+pub use jst::{format_jst, format_jst_secs, parse_jst_secs};
 pub use options::{UrlPolicy, ValidationOptions};
 pub use report::{RuleKind, Severity, ValidationReport, Violation};
 pub use text::to_full_width;
