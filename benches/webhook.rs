@@ -11,22 +11,10 @@
 //! - `sha512`: bare SHA-512 of the 2 KiB, to compare with
 //!   `openssl speed -evp sha512 -bytes 2048`.
 //!
-//! sha2 0.11 picks its SHA-512 backend at run time (AVX2 when the CPU has it,
-//! else the unrolled portable code); `RUSTFLAGS='--cfg sha2_512_backend="soft"'`
-//! forces the portable one, and `RUSTFLAGS='-C target-cpu=native'` lets the
-//! compiler use every instruction of the build machine (BMI2, AVX2) and removes
-//! the run-time detection. Measured on the shared 2-core AMD EPYC (noisy; best
-//! of three interleaved runs, 2026-11-22):
-//!
-//! | build | sha512 2 KiB | bare HMAC | verify_signature | verify + decode |
-//! |---|---|---|---|---|
-//! | default | 4.19 µs (489 MB/s) | 5.01 µs | 5.15 µs (0.97×) | 6.17 µs (0.81×) |
-//! | `sha2_512_backend="soft"` | 4.38 µs (468 MB/s) | 5.06 µs | 5.00 µs | 6.37 µs |
-//! | `-C target-cpu=native` | 3.84 µs (533 MB/s) | 4.72 µs | 4.75 µs (0.99×) | 6.10 µs |
-//! | OpenSSL 3.0.19 `speed -evp sha512` | 3.02 µs (677 MB/s) | | | |
-//!
-//! `target-cpu=native` brings SHA-512 closest to OpenSSL (≈0.79× of it;
-//! default ≈0.72×), at the price of a binary tied to the build CPU.
+//! sha2 0.11 picks its SHA-512 backend at run time;
+//! `RUSTFLAGS='--cfg sha2_512_backend="soft"'` forces the portable one and
+//! `RUSTFLAGS='-C target-cpu=native'` removes the detection. The figures of
+//! each build are in BENCHMARKS.md (section 1).
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha512};

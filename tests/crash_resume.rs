@@ -21,6 +21,10 @@
 //! A longer run: `VT4G_CRASH_RUNS=1000 VT4G_CRASH_ORDERS=800 VT4G_CRASH_KILL_PHASE_SECS=900
 //! cargo test -p vt4g --features postgres --test crash_resume`.
 
+mod common;
+
+use common::{database_url, env_or};
+
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command as Proc, ExitCode, Stdio};
@@ -38,18 +42,6 @@ use vt4g_sandbox::{Sandbox, SandboxConfig};
 /// The child's ledger lease: short, so a restarted child takes over quickly.
 const LEASE: Duration = Duration::from_millis(300);
 const ORIGINAL: &str = "crash-sub";
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn database_url() -> String {
-    std::env::var("VT4G_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
 
 /// One operation of the workload, identical in every child run.
 struct Op {

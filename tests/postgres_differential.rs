@@ -5,6 +5,7 @@
 //! `postgres://postgres@127.0.0.1:5432/test`) in its own schema, dropped at the end.
 #![cfg(feature = "postgres")]
 
+mod common;
 mod store_suite;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -106,8 +107,7 @@ fn backends() -> Backends {
         .enable_all()
         .build()
         .unwrap();
-    let url = std::env::var("VT4G_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let url = common::database_url();
     let schema = format!("vt4g_test_{}", uuid::Uuid::new_v4().simple());
     let cfg = PostgresConfig::default().with_schema(&schema).unwrap();
     let pool = postgres::pool(&url, 2).unwrap();

@@ -8,17 +8,16 @@
 
 mod store_suite;
 
+mod common;
+
+use common::database_url;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use vt4g::dedupe::{PostgresDeduper, Seen, WebhookDeduper};
 use vt4g::idempotency::{IdempotencyStore, PostgresStore, StoreError, KEY_LIFETIME};
 use vt4g::postgres::{self, Pool, PostgresConfig, MIGRATIONS};
-
-fn database_url() -> String {
-    std::env::var("VT4G_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
 
 /// Drops the test's schema.
 struct SchemaGuard {

@@ -41,6 +41,10 @@
 //! resumed at most [`MAX_RESUMES`] times, and the plan is finite.
 #![forbid(unsafe_code)]
 
+mod common;
+
+use common::env_or;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -64,15 +68,6 @@ const MAX_FAULTS_PER_OP: usize = 8;
 const MAX_RESUMES: u32 = 20;
 /// Operations in flight at once.
 const CONCURRENCY: usize = 32;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    match std::env::var(name) {
-        Ok(s) => s
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={s:?} does not parse")),
-        Err(_) => default,
-    }
-}
 
 /// splitmix64: small, seeded, reproducible.
 struct Rng(u64);

@@ -8,6 +8,10 @@
 //! patterns, e.g. most "past the spec limit" bodies), by [`ValidateRequest`]; the two
 //! reports must be equal, and each test asserts which share went through both.
 
+mod common;
+
+use common::now;
+
 use serde_json::{json, Map, Value};
 use std::cell::Cell;
 use vt4g::generated::rules::{
@@ -148,10 +152,6 @@ fn sample_value(field: &FieldSpec, p: PayType) -> String {
         .max()
         .unwrap_or(1);
     std::iter::repeat_n(c, min.max(3)).collect()
-}
-
-fn now() -> std::time::SystemTime {
-    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_750_000_000)
 }
 
 fn opts(p: PayType) -> ValidationOptions {

@@ -1,7 +1,11 @@
 //! Hand-written validation cases: the tricky measures, cross-field rules, URL policy,
 //! time windows, strict mode, the report's JSON shape, and the helpers.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
+
+use common::now;
+
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use vt4g::validation::{
@@ -9,10 +13,6 @@ use vt4g::validation::{
     RuleKind, Severity, UrlPolicy, ValidationOptions, ValidationReport, Violation,
 };
 use vt4g::{Command, PayType};
-
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_750_000_000)
-}
 
 fn opts() -> ValidationOptions {
     ValidationOptions::new(RequestMode::Live).at(now())

@@ -10,7 +10,11 @@
 //! patterns or enums) cannot be typed requests and are skipped, and
 //! `enough_bodies_become_typed_requests` checks that most are not.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
+
+use common::now;
+
+use std::time::Duration;
 
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -28,10 +32,6 @@ use vt4g::validation::{
     ValidationReport,
 };
 use vt4g::{Command, PayType};
-
-fn now() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_750_000_000)
-}
 
 const URLS: &[&str] = &[
     "https://shop.example.com/pay/success?order=000001",

@@ -1,4 +1,4 @@
-//! The raw-reqwest baseline of `benches/client.rs` and `examples/client_overhead.rs`
+//! The raw-reqwest baseline of `benches/client.rs` and `perf/client_overhead.rs`
 //! (one definition, so both measure the same thing): the pre-serialized capture request
 //! posted with the headers `vt4g::Client` sends, and the typed decode of the answer.
 #![allow(dead_code)]

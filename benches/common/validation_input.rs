@@ -1,4 +1,4 @@
-//! The pay requests of `benches/validation.rs` and `examples/validation_callgrind.rs`
+//! The pay requests of `benches/validation.rs` and `perf/validation_callgrind.rs`
 //! (one definition, so both measure the same input).
 #![allow(dead_code)]
 

@@ -1,6 +1,6 @@
 //! The command-line interface: every subcommand, its options, help text and examples.
 //!
-//! The interface is a contract (issue 9): scripts depend on the names, the single JSON
+//! The interface is a contract: scripts depend on the names, the single JSON
 //! document on stdout, and the exit codes below.
 
 use std::path::PathBuf;

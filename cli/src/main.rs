@@ -1,4 +1,4 @@
-//! `vt4g` — the command-line tool of the vt4g library (issue 9).
+//! `vt4g` — the command-line tool of the vt4g library.
 //!
 //! Validate payloads per provider, verify webhooks and redirects, call the Unified API, run the
 //! local simulator, print request JSON Schemas. Machine output is exactly one JSON document on

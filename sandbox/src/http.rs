@@ -109,7 +109,7 @@ async fn command(
     let key = match headers.get("x-vt-idempotency-key") {
         None => None,
         Some(h) => match h.to_str() {
-            Ok(k) if !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => Some(k.to_owned()),
+            Ok(k) if vt4g::idempotency::validate_key(k).is_ok() => Some(k.to_owned()),
             _ => {
                 return json_reply(engine::error(
                     "UA-REQ-001",

@@ -53,7 +53,7 @@ fn read_result(body: &[u8]) -> Option<RawResult<'_>> {
 
 /// The `result.resultCode` of an answer (`None` when the body has no
 /// well-formed result block).
-pub(crate) fn read_code(body: &[u8]) -> Option<ResultCode> {
+fn read_code(body: &[u8]) -> Option<ResultCode> {
     read_result(body)?
         .result_code
         .map(|c| ResultCode::from_code(&c.0))

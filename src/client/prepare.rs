@@ -30,7 +30,7 @@ pub(crate) fn payment_id_of(body: &Value) -> Option<String> {
 
 /// Fills `control.requestMode` from the environment when absent; returns the
 /// contradicting value when present and different.
-pub(crate) fn apply_request_mode(body: &mut Value, mode: RequestMode) -> Result<(), String> {
+fn apply_request_mode(body: &mut Value, mode: RequestMode) -> Result<(), String> {
     let Some(obj) = body.as_object_mut() else {
         return Ok(()); // the validator reports a non-object body
     };

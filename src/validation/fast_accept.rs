@@ -3,15 +3,15 @@
 //! time (`const fn` over `vt4g_generated::rules::COMMANDS`), so the typed validator's
 //! fast scan (`typed::FastScan`) sees each field's summary as constants.
 //!
-//! Every summary is *implied by* the exact checks (property- and unit-tested in
-//! `super::tests`): a value it accepts is one no check could report. Values it does
+//! Every summary is *implied by* the exact checks (property- and unit-tested next to
+//! those checks, in `fields.rs` and `cross.rs`): a value it accepts is one no check could report. Values it does
 //! not accept go through the exact checks one by one; nothing is approximated.
 
 use vt4g_generated::rules::{Charset, Check, CommandSpec, CrossRule, FieldSpec, PayType, COMMANDS};
 use vt4g_generated::validate_typed::MAX_FIELDS;
 
+use super::charset::{and_of_classes, charset_bit, ASCII_BIT};
 use super::text::sjis_summary;
-use super::{and_of_classes, charset_bit, ASCII_BIT};
 
 /// [`FastAccept::sjis`]: every character is double-byte in windows-31j.
 pub(super) const SJIS_DOUBLE_ONLY: u8 = 1;
@@ -299,5 +299,56 @@ pub(super) const fn cross_rule(c: usize, r: usize) -> Option<&'static CrossRule>
         Some(&rules[r])
     } else {
         None
+    }
+}
+
+/// The [`FastAccept`] table of `spec`'s fields (computed by the compiler, see
+/// [`FAST`]).
+pub(super) fn fast_accept_table(spec: &'static CommandSpec) -> &'static [[FastAccept; SLOTS]] {
+    FAST.get(spec.command as usize)
+        .map_or(&[], |t| &t[..spec.fields.len().min(t.len())])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vt4g_generated::rules::command_spec;
+
+    use crate::Command;
+
+    /// The compile-time cross-rule slots: every field a cross-field rule reads has its
+    /// own slot, and no other field has one.
+    #[test]
+    fn cross_slots_cover_exactly_the_cross_rule_fields() {
+        for spec in vt4g_generated::rules::COMMANDS.iter() {
+            let slots = &CROSS_SLOT[spec.command as usize];
+            let mut used = std::collections::BTreeSet::new();
+            for (i, &k) in slots.iter().enumerate() {
+                let read = spec
+                    .cross_rules
+                    .iter()
+                    .any(|r| r.fields.contains(&(i as u16)));
+                assert_eq!(read, k != NO_CROSS_SLOT, "{} field {i}", spec.command);
+                if read {
+                    assert!(used.insert(k), "slot {k} used twice");
+                    assert!(usize::from(k) < MAX_CROSS_FIELDS);
+                }
+            }
+        }
+    }
+
+    /// The fast accept is used: the fields of a typical PayPay pay request are accepted
+    /// without applying their rules one by one (and are refused past a limit).
+    #[test]
+    fn fast_accept_covers_common_fields() {
+        let spec = command_spec(Command::Pay);
+        let table = fast_accept_table(spec);
+        let slot = PayType::Paypay as usize;
+        let idx = |path: &str| spec.fields.iter().position(|f| f.path == path).expect(path);
+        let pid = table[idx("order.paymentId")][slot];
+        assert!(pid.accepts("order-20250615-000001"));
+        assert!(!pid.accepts("order 1"));
+        let name = table[idx("item[].name")][slot];
+        assert!(name.accepts("Organic green tea"));
     }
 }

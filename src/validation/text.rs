@@ -48,9 +48,8 @@ fn class_in(table: &ClassTable, cp: u32) -> u8 {
 }
 
 /// The class of every BMP code point under the WHATWG Shift_JIS encoder (= encoding_rs's
-/// `SHIFT_JIS` encoder, windows-31j), built once: 48 decoder calls, ≈1.3 M instructions,
-/// ≈0.15 ms in release. Code points above U+FFFF are never encodable (the index is
-/// BMP-only).
+/// `SHIFT_JIS` encoder, windows-31j), built once from 48 decoder calls (its cost is in
+/// BENCHMARKS.md). Code points above U+FFFF are never encodable (the index is BMP-only).
 ///
 /// The encoder (WHATWG Encoding, "Shift_JIS encoder"): ASCII and U+0080 → that byte;
 /// U+00A5 → 0x5C; U+203E → 0x7E; U+FF61..=U+FF9F → 0xA1..=0xDF; U+2212 is encoded as
@@ -145,8 +144,8 @@ fn class_of(table: &ClassTable, c: char) -> u8 {
 
 /// Classifies every character of `s` by its windows-31j encoding (encoding_rs's
 /// `SHIFT_JIS` is the WHATWG Shift_JIS = windows-31j): one lookup per character in a
-/// 16 KiB table built once ([`class_table`]); the encoder itself searches its index for
-/// kanji (≈20× the cost of this scan for an 8-character kanji/kana item name).
+/// 16 KiB table built once ([`class_table`]), instead of the encoder, which searches its
+/// index for every kanji.
 pub(crate) fn sjis_scan(s: &str) -> SjisScan {
     let mut scan = SjisScan::default();
     if s.is_ascii() {

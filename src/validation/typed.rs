@@ -41,14 +41,15 @@ use vt4g_generated::types::{
 use vt4g_generated::rules::{FieldSpec, COMMANDS};
 use vt4g_generated::validate_typed::{self, RequestVisitor};
 
+use super::ctx::{Ctx, Got};
 use super::fast_accept::{
     cross_rule, fields_of, FastAccept, CROSS_SLOT, FAST, MAX_CROSS_FIELDS, MAX_CROSS_RULES,
     NO_CROSS_SLOT,
 };
-use super::{
-    short_eq, Ctx, Got, PathStack, Seg, Unrendered, ValidationOptions, ValidationReport, WithLeaf,
-    MAX_DEPTH,
-};
+use super::helpers::short_eq;
+use super::options::ValidationOptions;
+use super::path::{PathStack, Seg, Unrendered, WithLeaf, MAX_DEPTH};
+use super::report::ValidationReport;
 use crate::{Command, PayType};
 
 /// A typed request of one command that can be validated before it is sent.
