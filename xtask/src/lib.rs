@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod codegen;
+pub mod fetch_spec;
 pub mod leniency;
 pub mod lock;
 pub mod normalise;

@@ -16,6 +16,10 @@ usage:
       generates from any document (overlay and rules applied, no lock, no effective file).
   cargo xtask lock [--source URL]
       Record openapi/vendor/'s file in openapi/spec.lock (after replacing it on purpose).
+  cargo xtask fetch-spec URL [--version V] [--out FILE] [--lock FILE]
+      Download a vendor OpenAPI document (YAML/JSON content types only), write it byte for
+      byte (default openapi/vendor/unified-api-{version}.yaml) and record it in the lock
+      (default openapi/spec.lock). Exit 1 if refused, 2 on a bad command line.
   cargo xtask spec-diff OLD NEW [--rules FILE | --no-rules] [--json]
       Compare two OpenAPI documents (e.g. 1.1.3 and 1.1.4). Rules default to
       openapi/provider-rules.yaml. Exit 0 unless an input can't be read (2).
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
         Some("codegen") => run_codegen(&args[1..]),
         Some("lock") => run_lock(&args[1..]),
         Some("spec-diff") => run_spec_diff(&args[1..]),
+        Some("fetch-spec") => run_fetch_spec(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -306,4 +311,75 @@ fn run_spec_diff(args: &[String]) -> ExitCode {
         print!("{}", xtask::spec_diff::render_text(&d, old_path, new_path));
     }
     ExitCode::SUCCESS
+}
+
+/// Exit codes: 0 written, 1 refused (HTTP, content type, not OpenAPI, I/O), 2 bad command line.
+fn run_fetch_spec(args: &[String]) -> ExitCode {
+    use xtask::fetch_spec::{self, FetchError, FetchOptions};
+    let root = workspace_root();
+    let mut url = None;
+    let mut version = None;
+    let mut out = None;
+    let mut lock = root.join("openapi/spec.lock");
+    let mut i = 0;
+    while i < args.len() {
+        let r = match args[i].as_str() {
+            "--version" => take_value(args, &mut i, "--version").map(|v| version = Some(v)),
+            "--out" => take_value(args, &mut i, "--out").map(|v| out = Some(PathBuf::from(v))),
+            "--lock" => take_value(args, &mut i, "--lock").map(|v| lock = PathBuf::from(v)),
+            other if other.starts_with("--") => Err(format!("unknown argument {other}")),
+            other if url.is_none() => {
+                url = Some(other.to_string());
+                Ok(())
+            }
+            other => Err(format!("unexpected argument {other}")),
+        };
+        if let Err(e) = r {
+            eprintln!("error: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        i += 1;
+    }
+    let Some(url) = url else {
+        eprintln!("error: fetch-spec needs a URL\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let opts = FetchOptions {
+        url,
+        version,
+        out,
+        lock: lock.clone(),
+    };
+    match fetch_spec::fetch(&opts) {
+        Ok(f) => {
+            for n in &f.notes {
+                println!("note: {n}");
+            }
+            println!(
+                "wrote {} ({}, sha256 {}) and recorded it in {} (file {}, version {})",
+                f.path.display(),
+                f.content_type,
+                f.sha256,
+                lock.display(),
+                f.lock_file,
+                f.version
+            );
+            println!(
+                "next: `cargo xtask upgrade {}` (see docs/regenerating.md)",
+                f.path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e @ FetchError::Usage(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprint!("error: {e}");
+            if !e.to_string().ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::FAILURE
+        }
+    }
 }
