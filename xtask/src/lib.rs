@@ -21,3 +21,5 @@ pub mod rules;
 pub mod spec;
 pub mod spec_diff;
 pub mod typed;
+pub mod upgrade;
+pub mod upgrade_report;
