@@ -50,11 +50,31 @@ impl Workspace {
     /// The workspace at `root`, with the files `cargo xtask codegen` uses.
     pub fn at(root: &Path) -> Workspace {
         let inputs = Inputs::workspace(root);
-        let effective = inputs
+        // The effective document generated/ was made from: the one the lock names, or —
+        // after `fetch-spec` recorded a new file in the lock — the one that exists.
+        let named = inputs
             .effective
             .as_ref()
             .map(|(p, _)| p.clone())
             .unwrap_or_else(|| root.join(codegen::EFFECTIVE_FILE));
+        let effective = if named.exists() {
+            named
+        } else {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(root.join("openapi/effective"))
+                .map(|rd| {
+                    rd.filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.sort();
+            if found.len() == 1 {
+                found.remove(0)
+            } else {
+                named
+            }
+        };
         Workspace {
             root: root.to_path_buf(),
             openapi: root.join("openapi"),
@@ -173,7 +193,10 @@ pub fn upgrade(ws: &Workspace, new_file: &Path, new_label: &str) -> Result<Outco
     let (old_eff_bytes, old_eff) = read_doc(&ws.effective, &old_label)?;
     // The vendor file the current effective document was made from: named, with its hash,
     // in the effective document's header.
-    let old_vendor = old_vendor_of(ws, &old_eff_bytes);
+    let (old_vendor_path, old_vendor) = match old_vendor_of(ws, &old_eff_bytes) {
+        Some((p, v)) => (Some(p), Some(v)),
+        None => (None, None),
+    };
     let overlay_label = ws.label(&ws.overlay);
     let (_, overlay_doc) = read_doc(&ws.overlay, &overlay_label)?;
     let rules_label = ws.label(&ws.rules);
@@ -284,16 +307,26 @@ pub fn upgrade(ws: &Workspace, new_file: &Path, new_label: &str) -> Result<Outco
 
     // Generate everything in memory (only when the pieces are consistent).
     let lock_old = SpecLock::read(&ws.lock).ok();
-    let vendor_rel = format!(
-        "vendor/unified-api-{}.yaml",
-        sanitize_version(&f.new_version)
-    );
+    // A file already under openapi/vendor/ (e.g. written by fetch-spec) keeps its name.
+    let inside = std::fs::canonicalize(new_file).ok().and_then(|p| {
+        let base = std::fs::canonicalize(ws.openapi.join("vendor")).ok()?;
+        p.strip_prefix(&base)
+            .ok()
+            .map(|r| format!("vendor/{}", r.to_string_lossy().replace('\\', "/")))
+    });
+    let vendor_rel = inside.unwrap_or_else(|| {
+        format!(
+            "vendor/unified-api-{}.yaml",
+            sanitize_version(&f.new_version)
+        )
+    });
     let vendor_path = ws.openapi.join(&vendor_rel);
     let vendor_label = ws.label(&vendor_path);
-    let effective_path = ws.openapi.join(format!(
-        "effective/unified-api-{}.yaml",
-        sanitize_version(&f.new_version)
-    ));
+    let stem = Path::new(&vendor_rel)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "unified-api".into());
+    let effective_path = ws.openapi.join(format!("effective/{stem}.yaml"));
     let mut generated = None;
     let clean = new_eff.is_some()
         && f.overlay_problems.is_empty()
@@ -347,10 +380,15 @@ pub fn upgrade(ws: &Workspace, new_file: &Path, new_label: &str) -> Result<Outco
         }
         // The previous vendor and effective files, when the new ones have other names.
         let mut obsolete = Vec::new();
-        if let Some(l) = &lock_old {
-            let old_vendor = ws.openapi.join(&l.file);
-            if old_vendor != vendor_path {
-                obsolete.push(old_vendor);
+        for old in [
+            old_vendor_path.clone(),
+            lock_old.as_ref().map(|l| ws.openapi.join(&l.file)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if old != vendor_path && !obsolete.contains(&old) {
+                obsolete.push(old);
             }
         }
         if ws.effective != effective_path {
@@ -369,9 +407,9 @@ pub fn upgrade(ws: &Workspace, new_file: &Path, new_label: &str) -> Result<Outco
     })
 }
 
-/// The vendor file named in an effective document's `# Vendor:` header line, parsed, when
-/// it exists and still has the recorded SHA-256.
-fn old_vendor_of(ws: &Workspace, effective: &[u8]) -> Option<Value> {
+/// The vendor file named in an effective document's `# Vendor:` header line (path,
+/// parsed), when it exists and still has the recorded SHA-256.
+fn old_vendor_of(ws: &Workspace, effective: &[u8]) -> Option<(PathBuf, Value)> {
     let text = std::str::from_utf8(effective).ok()?;
     let line = text
         .lines()
@@ -380,11 +418,13 @@ fn old_vendor_of(ws: &Workspace, effective: &[u8]) -> Option<Value> {
         .trim();
     let (label, rest) = line.split_once(" (sha256 ")?;
     let sha = rest.trim_end_matches(')');
-    let bytes = std::fs::read(ws.root.join(label)).ok()?;
+    let path = ws.root.join(label);
+    let bytes = std::fs::read(&path).ok()?;
     if crate::spec::sha256_hex(&bytes) != sha {
         return None;
     }
-    crate::spec::parse_yaml(std::str::from_utf8(&bytes).ok()?).ok()
+    let doc = crate::spec::parse_yaml(std::str::from_utf8(&bytes).ok()?).ok()?;
+    Some((path, doc))
 }
 
 fn strip_version(doc: &Value) -> Value {

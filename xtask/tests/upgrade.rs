@@ -238,3 +238,43 @@ fn bad_command_lines_and_unreadable_inputs_exit_2() {
     assert_eq!(run(&[junk.to_str().unwrap()]).status.code(), Some(2));
     assert_eq!(snapshot(ws.path()), before);
 }
+
+#[test]
+fn after_fetch_spec_recorded_the_new_file_upgrade_adopts_it_in_place() {
+    // What `fetch-spec URL` leaves behind: the file under openapi/vendor/ and the lock
+    // pointing at it (generated/ and the effective document still the old ones).
+    let ws = scratch();
+    let mut d = vendor();
+    d["info"]["version"] = json!("1.1.4");
+    let openapi = ws.path().join("openapi");
+    let new = write_yaml(&openapi.join("vendor"), "unified-api-1.1.4.yaml", &d);
+    let bytes = std::fs::read(&new).unwrap();
+    let url = "https://example.invalid/unified-api-1.1.4.yaml";
+    xtask::lock::SpecLock {
+        file: "vendor/unified-api-1.1.4.yaml".into(),
+        version: "1.1.4".into(),
+        source: url.into(),
+        sha256: xtask::spec::sha256_hex(&bytes),
+    }
+    .write(&openapi.join("spec.lock"))
+    .unwrap();
+    let (o, report) = upgrade(ws.path(), &new);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", out(&o));
+    assert!(
+        report.contains("- current: `openapi/effective/unified-api-1.1.3.yaml`"),
+        "{report}"
+    );
+    assert!(report.contains("semver: patch"), "{report}");
+    assert_eq!(
+        std::fs::read(&new).unwrap(),
+        bytes,
+        "the fetched file is kept byte for byte"
+    );
+    assert!(!openapi.join("vendor/unified-api-1.1.3.yaml").exists());
+    assert!(!openapi.join("effective/unified-api-1.1.3.yaml").exists());
+    assert!(openapi.join("effective/unified-api-1.1.4.yaml").exists());
+    let lock = xtask::lock::SpecLock::read(&openapi.join("spec.lock")).unwrap();
+    assert_eq!(lock.source, url, "the download's source is kept");
+    let g = xtask::codegen::generate_all(&xtask::codegen::Inputs::workspace(ws.path())).unwrap();
+    assert_eq!(xtask::codegen::check_effective(&g).unwrap(), None);
+}
