@@ -270,12 +270,25 @@ pub fn upgrade(ws: &Workspace, new_file: &Path, new_label: &str) -> Result<Outco
         // overlay update re-creates (without type or limits) do not show as removed in the
         // effective documents.
         let vendor_diff = match (&old_vendor, crate::normalise::normalise(new_doc.clone())) {
-            (Some(old), Ok(new)) => crate::normalise::normalise(old.clone())
-                .ok()
-                .and_then(|o| crate::spec_diff::diff(&o.doc, &new.doc, None).ok()),
+            (Some(old), Ok(new)) => crate::normalise::normalise(old.clone()).ok().and_then(|o| {
+                crate::spec_diff::diff(&o.doc, &new.doc, Some((&rules_label, &rules_text))).ok()
+            }),
             _ => None,
         };
         if let Some(v) = &vendor_diff {
+            // Rules on request fields the vendor removed (the overlay may still re-create
+            // the field, hiding it from the rules check below).
+            for r in &v.rules_with_vanished_targets {
+                let removed = v.fields_removed.iter().any(|e| {
+                    e.key.side == "request" && e.key.operation == r.command && e.key.path == r.path
+                });
+                if removed {
+                    f.rules_vanished.push(format!(
+                        "{rules_label}: {}: {} `{}`: the vendor removed this field",
+                        r.rule, r.command, r.path
+                    ));
+                }
+            }
             for e in &v.fields_removed {
                 if !d.fields_removed.iter().any(|x| x.key == e.key) {
                     f.overlay_recreated.push(e.key.to_string());

@@ -155,6 +155,9 @@ fn a_synthetic_next_release_names_every_change_and_writes_nothing() {
         "- `pay request: merchant.terminalId` (was string, maxLength 255",
         "- major: field removed: pay request: merchant.terminalId",
         "`pay request: merchant.terminalId`: removed by the vendor but re-created by an overlay update",
+        // The rules on it.
+        "provider-rules.yaml: fields[",
+        "pay `merchant.terminalId`: the vendor removed this field",
         // The result code added.
         "- added: `UA-REQ-010`",
         "- `UA-REQ-010` has no row in x-vt4g-result-codes",
