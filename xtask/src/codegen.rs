@@ -66,13 +66,30 @@ pub struct Inputs {
 impl Inputs {
     /// The workspace's inputs under `root`: the vendor document (checked against the lock),
     /// the overlay, the effective document and the provider rules (the `*_FILE` constants).
+    /// The vendor file is the one the lock names (`openapi/{file}`), and the effective
+    /// document is named after it (`openapi/effective/{stem}.yaml`), so that
+    /// `cargo xtask upgrade` can move to `unified-api-1.1.4.yaml`; without a readable lock,
+    /// [`VENDOR_FILE`] and [`EFFECTIVE_FILE`] (and codegen then reports the missing lock).
     pub fn workspace(root: &Path) -> Inputs {
+        let (vendor, effective) = match crate::lock::SpecLock::read(&root.join(LOCK_FILE)) {
+            Ok(l) if !l.file.contains("..") => {
+                let stem = Path::new(&l.file)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "unified-api".into());
+                (
+                    format!("openapi/{}", l.file),
+                    format!("openapi/effective/{stem}.yaml"),
+                )
+            }
+            _ => (VENDOR_FILE.to_string(), EFFECTIVE_FILE.to_string()),
+        };
         Inputs {
-            spec: root.join(VENDOR_FILE),
-            spec_label: VENDOR_FILE.into(),
+            spec: root.join(&vendor),
+            spec_label: vendor,
             overlay: Some((root.join(OVERLAY_FILE), OVERLAY_FILE.into())),
             lock: Some(root.join(LOCK_FILE)),
-            effective: Some((root.join(EFFECTIVE_FILE), EFFECTIVE_FILE.into())),
+            effective: Some((root.join(&effective), effective)),
             rules: root.join(RULES_FILE),
             rules_label: RULES_FILE.into(),
         }

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod codegen;
+pub mod fetch_spec;
 pub mod leniency;
 pub mod lock;
 pub mod normalise;
@@ -20,3 +21,5 @@ pub mod rules;
 pub mod spec;
 pub mod spec_diff;
 pub mod typed;
+pub mod upgrade;
+pub mod upgrade_report;

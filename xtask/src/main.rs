@@ -16,6 +16,16 @@ usage:
       generates from any document (overlay and rules applied, no lock, no effective file).
   cargo xtask lock [--source URL]
       Record openapi/vendor/'s file in openapi/spec.lock (after replacing it on purpose).
+  cargo xtask fetch-spec URL [--version V] [--out FILE] [--lock FILE]
+      Download a vendor OpenAPI document (YAML/JSON content types only), write it byte for
+      byte (default openapi/vendor/unified-api-{version}.yaml) and record it in the lock
+      (default openapi/spec.lock). Exit 1 if refused, 2 on a bad command line.
+  cargo xtask upgrade NEW_FILE [--report FILE] [--workspace DIR]
+      Normalise NEW_FILE, apply the overlay and the rules, compare with the current
+      effective document. Exit 0: nothing to decide, the vendor file, lock, effective
+      document and generated/src were rewritten. Exit 1: a person must decide (nothing
+      written). Exit 2: bad command line or unreadable input. The Markdown report goes to
+      FILE (default: standard output).
   cargo xtask spec-diff OLD NEW [--rules FILE | --no-rules] [--json]
       Compare two OpenAPI documents (e.g. 1.1.3 and 1.1.4). Rules default to
       openapi/provider-rules.yaml. Exit 0 unless an input can't be read (2).
@@ -35,6 +45,8 @@ fn main() -> ExitCode {
         Some("codegen") => run_codegen(&args[1..]),
         Some("lock") => run_lock(&args[1..]),
         Some("spec-diff") => run_spec_diff(&args[1..]),
+        Some("fetch-spec") => run_fetch_spec(&args[1..]),
+        Some("upgrade") => run_upgrade(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -306,4 +318,142 @@ fn run_spec_diff(args: &[String]) -> ExitCode {
         print!("{}", xtask::spec_diff::render_text(&d, old_path, new_path));
     }
     ExitCode::SUCCESS
+}
+
+/// Exit codes: 0 written, 1 refused (HTTP, content type, not OpenAPI, I/O), 2 bad command line.
+fn run_fetch_spec(args: &[String]) -> ExitCode {
+    use xtask::fetch_spec::{self, FetchError, FetchOptions};
+    let root = workspace_root();
+    let mut url = None;
+    let mut version = None;
+    let mut out = None;
+    let mut lock = root.join("openapi/spec.lock");
+    let mut i = 0;
+    while i < args.len() {
+        let r = match args[i].as_str() {
+            "--version" => take_value(args, &mut i, "--version").map(|v| version = Some(v)),
+            "--out" => take_value(args, &mut i, "--out").map(|v| out = Some(PathBuf::from(v))),
+            "--lock" => take_value(args, &mut i, "--lock").map(|v| lock = PathBuf::from(v)),
+            other if other.starts_with("--") => Err(format!("unknown argument {other}")),
+            other if url.is_none() => {
+                url = Some(other.to_string());
+                Ok(())
+            }
+            other => Err(format!("unexpected argument {other}")),
+        };
+        if let Err(e) = r {
+            eprintln!("error: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        i += 1;
+    }
+    let Some(url) = url else {
+        eprintln!("error: fetch-spec needs a URL\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let opts = FetchOptions {
+        url,
+        version,
+        out,
+        lock: lock.clone(),
+    };
+    match fetch_spec::fetch(&opts) {
+        Ok(f) => {
+            for n in &f.notes {
+                println!("note: {n}");
+            }
+            println!(
+                "wrote {} ({}, sha256 {}) and recorded it in {} (file {}, version {})",
+                f.path.display(),
+                f.content_type,
+                f.sha256,
+                lock.display(),
+                f.lock_file,
+                f.version
+            );
+            println!(
+                "next: `cargo xtask upgrade {}` (see docs/regenerating.md)",
+                f.path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e @ FetchError::Usage(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprint!("error: {e}");
+            if !e.to_string().ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Exit codes: 0 applied, 1 a person must decide, 2 bad command line or unreadable input.
+fn run_upgrade(args: &[String]) -> ExitCode {
+    let mut root = workspace_root();
+    let mut new_file = None;
+    let mut report: Option<PathBuf> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let r = match args[i].as_str() {
+            "--report" => {
+                take_value(args, &mut i, "--report").map(|v| report = Some(PathBuf::from(v)))
+            }
+            "--workspace" => {
+                take_value(args, &mut i, "--workspace").map(|v| root = PathBuf::from(v))
+            }
+            other if other.starts_with("--") => Err(format!("unknown argument {other}")),
+            other if new_file.is_none() => {
+                new_file = Some(other.to_string());
+                Ok(())
+            }
+            other => Err(format!("unexpected argument {other}")),
+        };
+        if let Err(e) = r {
+            eprintln!("error: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        i += 1;
+    }
+    let Some(new_file) = new_file else {
+        eprintln!("error: upgrade needs NEW_FILE\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let ws = xtask::upgrade::Workspace::at(&root);
+    let outcome = match xtask::upgrade::upgrade(&ws, Path::new(&new_file), &new_file) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match &report {
+        Some(p) => {
+            if let Err(e) = std::fs::write(p, &outcome.report) {
+                eprintln!("error: cannot write {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+            println!("report written to {}", p.display());
+        }
+        None => print!("{}", outcome.report),
+    }
+    println!("semver: {}", outcome.verdict.level.as_str());
+    if outcome.applied {
+        for w in &outcome.written {
+            println!("wrote {w}");
+        }
+        if outcome.written.is_empty() {
+            println!("nothing changed");
+        }
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("a person must decide (nothing was written):");
+        for d in &outcome.decisions {
+            eprintln!("  - {d}");
+        }
+        ExitCode::FAILURE
+    }
 }

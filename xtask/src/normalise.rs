@@ -848,7 +848,7 @@ mod tests {
     }
 
     #[test]
-    fn the_transcription_is_unchanged() {
+    fn the_effective_document_is_unchanged() {
         let doc = workspace_doc();
         let n = normalise(doc.clone()).unwrap_or_else(|e| panic!("{}", render_errors(&e)));
         assert_eq!(n.notes, Vec::new());

@@ -266,6 +266,14 @@ pub(crate) fn merge_all_of(doc: &mut Value, log: &mut Log) {
     }
 }
 
+fn contains_key(v: &Value, key: &str) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, x)| k == key || contains_key(x, key)),
+        Value::Array(a) => a.iter().any(|x| contains_key(x, key)),
+        _ => false,
+    }
+}
+
 fn merge_parts(
     doc: &Value,
     outer: &Value,
@@ -279,7 +287,12 @@ fn merge_parts(
         .enumerate()
         .map(|(i, p)| resolve(doc, p, &child(&ap, &i.to_string())).0)
         .collect();
-    if !resolved.iter().all(|p| is_plain_object(p)) {
+    // A part that holds an `allOf` itself is not merged: inlining it could copy the very
+    // `allOf` being merged (a recursive schema) and expand without end.
+    if !resolved
+        .iter()
+        .all(|p| is_plain_object(p) && !contains_key(p, "allOf"))
+    {
         return None;
     }
     let mut out = outer.as_object().cloned().unwrap_or_default();
@@ -590,9 +603,71 @@ pub(crate) fn check(doc: &Value, log: &mut Log) {
                 );
             }
         }
+        if let Some(parts) = s.get("allOf").and_then(Value::as_array) {
+            recursive_all_of(doc, &ptr, parts, log);
+        }
         let mut subs = subschema_pointers(s, &ptr);
         subs.reverse();
         stack.extend(subs);
+    }
+}
+
+/// The component schemas reachable from `name` through `$ref`s (including itself).
+fn reachable(doc: &Value, name: &str) -> std::collections::BTreeSet<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = vec![name.to_string()];
+    while let Some(n) = todo.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        if let Some(s) = schemas(doc).and_then(|m| m.get(&n)) {
+            let mut refs = Vec::new();
+            collect_schema_refs(s, &mut refs);
+            todo.extend(refs.into_iter().filter(|r| !seen.contains(r)));
+        }
+    }
+    seen
+}
+
+fn collect_schema_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                if let Some(n) = r.strip_prefix(SCHEMA_PREFIX) {
+                    out.push(n.replace("~1", "/").replace("~0", "~"));
+                }
+            }
+            m.values().for_each(|x| collect_schema_refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_schema_refs(x, out)),
+        _ => {}
+    }
+}
+
+/// typify 0.8 merges an `allOf` by inlining its parts; a part that leads back to the
+/// component holding the `allOf` makes it recurse until the stack overflows (a crash no
+/// `catch_unwind` can turn into an error), so it is refused here.
+fn recursive_all_of(doc: &Value, ptr: &str, parts: &[Value], log: &mut Log) {
+    let Some(rest) = ptr.strip_prefix("#/components/schemas/") else {
+        return;
+    };
+    let owner = rest
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .replace("~1", "/")
+        .replace("~0", "~");
+    for (i, part) in parts.iter().enumerate() {
+        let mut refs = Vec::new();
+        collect_schema_refs(part, &mut refs);
+        if refs.iter().any(|r| reachable(doc, r).contains(&owner)) {
+            log.error(
+                &child(&child(ptr, "allOf"), &i.to_string()),
+                format!(
+                    "this allOf part leads back to `{SCHEMA_PREFIX}{owner}`, which contains the allOf: typify 0.8 cannot merge a recursive allOf"
+                ),
+            );
+        }
     }
 }
 

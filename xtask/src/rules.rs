@@ -262,7 +262,13 @@ struct Walker<'a, 'e> {
     spec: &'a Value,
     command: &'static str,
     errors: &'e mut Vec<RuleError>,
+    /// Nesting of `walk`/`properties` calls: a recursive request schema (a field whose
+    /// schema contains itself) would otherwise recurse until the stack overflows.
+    depth: usize,
 }
+
+/// Deepest nesting of request fields followed (the 1.1.3 requests nest 4 levels).
+const MAX_NESTING: usize = 32;
 
 impl<'a> Walker<'a, '_> {
     fn resolve(&mut self, mut schema: &'a Value, at: &str) -> Option<&'a Value> {
@@ -293,6 +299,35 @@ impl<'a> Walker<'a, '_> {
     /// `(name, property schemas, required-in-every-alternative)`.
     #[allow(clippy::type_complexity)]
     fn properties(&mut self, schema: &'a Value, at: &str) -> Vec<(String, Vec<&'a Value>, bool)> {
+        if self.depth >= MAX_NESTING {
+            self.recursion_error(at);
+            return Vec::new();
+        }
+        self.depth += 1;
+        let out = self.properties_inner(schema, at);
+        self.depth -= 1;
+        out
+    }
+
+    fn recursion_error(&mut self, at: &str) {
+        let problem = format!(
+            "the request schema nests deeper than {MAX_NESTING} levels here (a recursive schema?); the rules compiler flattens request fields and cannot follow it"
+        );
+        if !self
+            .errors
+            .iter()
+            .any(|e| e.command == self.command && e.problem == problem)
+        {
+            self.errors.push(RuleError::new(self.command, at, problem));
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn properties_inner(
+        &mut self,
+        schema: &'a Value,
+        at: &str,
+    ) -> Vec<(String, Vec<&'a Value>, bool)> {
         let Some(schema) = self.resolve(schema, at) else {
             return Vec::new();
         };
@@ -351,6 +386,10 @@ impl<'a> Walker<'a, '_> {
         segments: &[String],
         fields: &mut Vec<Field>,
     ) -> Vec<usize> {
+        if segments.len() >= MAX_NESTING {
+            self.recursion_error(prefix);
+            return Vec::new();
+        }
         let mut children = Vec::new();
         for (name, schemas, required) in self.properties(schema, prefix) {
             let path = if prefix.is_empty() {
@@ -585,6 +624,7 @@ pub fn generate_rules_and_layouts(
                 spec: &spec_json,
                 command: cmd,
                 errors: &mut errors,
+                depth: 0,
             };
             let body = op
                 .get("requestBody")

@@ -749,6 +749,9 @@ fn no_mutated_document_makes_the_pipeline_panic() {
         for _ in 0..1 + rng.below(3) {
             mutate(&mut doc, &mut rng);
         }
+        if std::env::var_os("VT4G_NORMALISE_TRACE").is_some() {
+            eprintln!("seed {seed}");
+        }
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             pipeline(doc.clone(), &rules)
         }));
@@ -819,5 +822,39 @@ fn dangling_and_external_references_are_located() {
         &e,
         &format!("{p}/c/$ref"),
         "must point into #/components/schemas/",
+    );
+}
+
+#[test]
+fn a_recursive_allof_is_refused_before_typify_overflows_its_stack() {
+    let mut doc = load("xtask/tests/fixtures/mini-spec.yaml");
+    doc["components"]["schemas"]["PayRequest"]["properties"]["item"]["items"] = json!({
+        "allOf": [
+            {"$ref": "#/components/schemas/PayRequest"},
+            {"type": "object", "properties": {"z": {"type": "string"}}}
+        ]
+    });
+    let e = errors(doc);
+    assert_has(
+        &e,
+        "#/components/schemas/PayRequest/properties/item/items/allOf/0",
+        "leads back to `#/components/schemas/PayRequest`",
+    );
+}
+
+#[test]
+fn a_recursive_request_schema_is_a_rules_error_not_a_stack_overflow() {
+    let mut doc = load("xtask/tests/fixtures/mini-spec.yaml");
+    doc["components"]["schemas"]["PayRequest"]["properties"]["item"]["items"] =
+        json!({"$ref": "#/components/schemas/PayRequest"});
+    let n = ok(doc);
+    let api = xtask::spec::to_openapi(&n.doc).unwrap();
+    let rules =
+        std::fs::read_to_string(root().join("xtask/tests/fixtures/mini-rules.yaml")).unwrap();
+    let errs = xtask::rules::generate_rules_and_layouts(&api, &rules).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.command == "pay" && e.problem.contains("nests deeper than 32 levels")),
+        "{errs:#?}"
     );
 }
