@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use proptest::prelude::*;
 use vt4g::dedupe::{InMemoryDeduper, PostgresDeduper, WebhookDeduper};
 use vt4g::idempotency::{Begin, IdempotencyStore, InMemoryStore, PostgresStore, StoredResponse};
-use vt4g::postgres::{self, PostgresConfig};
+use vt4g::postgres::{self, PostgresConfig, TimeSource};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -109,7 +109,11 @@ fn backends() -> Backends {
     let url = std::env::var("VT4G_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     let schema = format!("vt4g_test_{}", uuid::Uuid::new_v4().simple());
-    let cfg = PostgresConfig::default().with_schema(&schema).unwrap();
+    // Time moves by the case's `Advance` steps: the store takes the caller's clock.
+    let cfg = PostgresConfig::default()
+        .with_schema(&schema)
+        .unwrap()
+        .with_time_source(TimeSource::Caller);
     let pool = postgres::pool(&url, 2).unwrap();
     rt.block_on(postgres::migrate(&pool, &cfg))
         .unwrap_or_else(|e| panic!("PostgreSQL at {url} unusable: {e}"));
@@ -149,28 +153,28 @@ fn run_case(b: &Backends, ops: &[Op]) -> Result<(), TestCaseError> {
                     current_key,
                     status,
                 } => {
-                    let key = match (current_key, mem.get(&scope(*s)).await.unwrap()) {
-                        (true, Some(r)) => r.key,
-                        _ => "not-the-key".to_owned(),
+                    let (key, token) = match (current_key, mem.get(&scope(*s)).await.unwrap()) {
+                        (true, Some(r)) => (r.key, r.lease_token),
+                        _ => ("not-the-key".to_owned(), 1),
                     };
                     let resp = StoredResponse {
                         http_status: *status,
                         body: format!("answer {status}").into_bytes(),
                     };
-                    let m = mem.complete(&scope(*s), &key, resp.clone()).await;
-                    let g = b.pg.complete(&scope(*s), &key, resp).await;
+                    let m = mem.complete(&scope(*s), &key, token, resp.clone()).await;
+                    let g = b.pg.complete(&scope(*s), &key, token, resp).await;
                     prop_assert_eq!(m.is_ok(), g.is_ok(), "{:?}: {:?} vs {:?}", op, m, g);
                 }
                 Op::Release {
                     scope: s,
                     current_key,
                 } => {
-                    let key = match (current_key, mem.get(&scope(*s)).await.unwrap()) {
-                        (true, Some(r)) => r.key,
-                        _ => "not-the-key".to_owned(),
+                    let (key, token) = match (current_key, mem.get(&scope(*s)).await.unwrap()) {
+                        (true, Some(r)) => (r.key, r.lease_token),
+                        _ => ("not-the-key".to_owned(), 1),
                     };
-                    let m = mem.release(&scope(*s), &key).await;
-                    let g = b.pg.release(&scope(*s), &key).await;
+                    let m = mem.release(&scope(*s), &key, token).await;
+                    let g = b.pg.release(&scope(*s), &key, token).await;
                     prop_assert_eq!(m.is_ok(), g.is_ok(), "{:?}: {:?} vs {:?}", op, m, g);
                 }
                 Op::Get { scope: s } => {

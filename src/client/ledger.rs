@@ -30,7 +30,7 @@ pub(crate) async fn execute_scoped<T: DeserializeOwned>(
         Begin::Started(rec) => (rec, false),
         Begin::Resumed(rec) => {
             if rec.fingerprint != fingerprint {
-                let _ = store.release(&rec.scope, &rec.key).await;
+                let _ = store.release(&rec.scope, &rec.key, rec.lease_token).await;
                 return Err(Error::IdempotencyConflict {
                     key: rec.key,
                     scope: Some(scope),
@@ -86,7 +86,7 @@ pub(crate) async fn execute_scoped<T: DeserializeOwned>(
     let sent = match send_with_retries(inner, &outgoing, span, code_of).await {
         Ok(sent) => sent,
         Err(e) => {
-            if let Err(le) = store.release(&rec.scope, &rec.key).await {
+            if let Err(le) = store.release(&rec.scope, &rec.key, rec.lease_token).await {
                 tracing::warn!(error = %le, "idempotency ledger release failed");
             }
             return Err(match e {
@@ -103,8 +103,8 @@ pub(crate) async fn execute_scoped<T: DeserializeOwned>(
     };
     let (final_answer, result) = finish::<T>(&outgoing, sent);
     let ledger = match final_answer {
-        Some(stored) => store.complete(&rec.scope, &rec.key, stored).await,
-        None => store.release(&rec.scope, &rec.key).await,
+        Some(stored) => store.complete(&rec.scope, &rec.key, rec.lease_token, stored).await,
+        None => store.release(&rec.scope, &rec.key, rec.lease_token).await,
     };
     if let Err(e) = ledger {
         // The API's answer matters more than the bookkeeping: a later resume
