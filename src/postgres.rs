@@ -238,8 +238,7 @@ pub const POOL_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`PostgresSetupError::InvalidUrl`] for an unparsable URL;
 /// [`PostgresSetupError::Pool`] if the pool cannot be built.
 pub fn pool(url: &str, max_size: usize) -> Result<Pool, PostgresSetupError> {
-    let mut pg: tokio_postgres::Config =
-        url.parse().map_err(|_| PostgresSetupError::InvalidUrl)?;
+    let mut pg: tokio_postgres::Config = url.parse().map_err(|_| PostgresSetupError::InvalidUrl)?;
     let options = pg.get_options().unwrap_or_default().to_owned();
     if !options.contains("statement_timeout") {
         let ms = DEFAULT_STATEMENT_TIMEOUT.as_millis();

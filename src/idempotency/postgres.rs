@@ -46,7 +46,7 @@ use crate::Command;
 /// [`PostgresConfig::statement_timeout`]; otherwise it fails with
 /// [`StoreError::Timeout`] and its connection is closed and dropped from the
 /// pool (its state is unknown: a half-open socket, a held lock). A connection
-/// that broke is dropped by the pool when it is returned.
+/// on which an operation failed with a backend error is dropped as well.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -120,7 +120,9 @@ impl Sql {
                  AND created_at > n.t - interval '{life} seconds' RETURNING {COLUMNS}"
             ),
             select: format!("SELECT {COLUMNS}, {NOW} AS store_now FROM {t} WHERE scope = $2"),
-            holder: format!("SELECT state, lease_token FROM {t} WHERE scope = $1 AND idem_key = $2"),
+            holder: format!(
+                "SELECT state, lease_token FROM {t} WHERE scope = $1 AND idem_key = $2"
+            ),
             renew: format!(
                 "WITH n AS (SELECT {NOW} AS t) \
                  UPDATE {t} SET lease_until = n.t + $5::bigint * interval '1 microsecond', \
@@ -137,7 +139,9 @@ impl Sql {
                 "UPDATE {t} SET lease_until = $4, updated_at = now() \
                  WHERE scope = $1 AND idem_key = $2 AND lease_token = $3 AND state = 'in_flight'"
             ),
-            purge: format!("DELETE FROM {t} WHERE created_at <= {NOW} - $2::bigint * interval '1 microsecond'"),
+            purge: format!(
+                "DELETE FROM {t} WHERE created_at <= {NOW} - $2::bigint * interval '1 microsecond'"
+            ),
             discard: format!(
                 "DELETE FROM {t} WHERE scope = $2 AND state = 'in_flight' \
                  AND created_at <= {NOW} - interval '{life} seconds' RETURNING {COLUMNS}"
@@ -263,8 +267,8 @@ impl PostgresStore {
     /// Runs `op` on a pooled connection within the statement timeout (the wait
     /// for a connection included). On timeout the connection is detached from
     /// the pool and closed: a query may still be pending on it, or its socket
-    /// may be half-open. A connection that broke under `op` is discarded by
-    /// the pool's recycle check (`is_closed`).
+    /// may be half-open. So is a connection on which `op` failed with a
+    /// backend error.
     async fn run<T>(
         &self,
         op: impl AsyncFnOnce(&deadpool_postgres::Client) -> Result<T, StoreError>,
@@ -277,6 +281,13 @@ impl PostgresStore {
             .map_err(pool_err)?;
         let result = tokio::time::timeout_at(deadline, op(&client)).await;
         match result {
+            // A backend error may be a broken connection that the pool's
+            // `is_closed` check does not see yet: never hand it out again.
+            // (A plain SQL error costs one reconnect; errors are rare.)
+            Ok(Err(e @ StoreError::Backend(_))) => {
+                drop(deadpool_postgres::Object::take(client));
+                Err(e)
+            }
             Ok(r) => r,
             Err(_) => {
                 drop(deadpool_postgres::Object::take(client));

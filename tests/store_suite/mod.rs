@@ -175,7 +175,9 @@ pub async fn complete_and_release_need_the_right_key<S: IdempotencyStore + 'stat
     // Still in flight under the original key.
     let rec = s.get(scope).await.unwrap().unwrap();
     assert_eq!(rec.state, RecordState::InFlight);
-    s.complete(scope, "key-e", 1, resp(200, b"ok")).await.unwrap();
+    s.complete(scope, "key-e", 1, resp(200, b"ok"))
+        .await
+        .unwrap();
     // A completed entry has no lease to release.
     assert!(matches!(
         s.release(scope, "key-e", 1).await,
@@ -302,13 +304,19 @@ pub async fn a_key_past_24h_is_never_reused<S: IdempotencyStore + 'static>(s: Ar
 pub async fn a_taken_over_holder_cannot_write<S: IdempotencyStore + 'static>(s: Arc<S>) {
     let now = t0();
     let scope = "order-12/capture";
-    let Begin::Started(first) = s.begin(proposal(scope, "key-q", now), now, lease()).await.unwrap()
+    let Begin::Started(first) = s
+        .begin(proposal(scope, "key-q", now), now, lease())
+        .await
+        .unwrap()
     else {
         panic!("expected Started")
     };
     // The first holder stalls past its lease; a second one takes over.
     let at = now + lease() + Duration::from_secs(1);
-    let got = s.begin(proposal(scope, "key-r", at), at, lease()).await.unwrap();
+    let got = s
+        .begin(proposal(scope, "key-r", at), at, lease())
+        .await
+        .unwrap();
     let Begin::Resumed(second) = got else {
         panic!("expected Resumed, got {got:?}")
     };
@@ -343,7 +351,8 @@ pub async fn a_taken_over_holder_cannot_write<S: IdempotencyStore + 'static>(s: 
     let rec = s.get(scope).await.unwrap().unwrap();
     assert_eq!(rec.response, Some(resp(200, b"ok")));
     assert!(matches!(
-        s.renew(scope, "key-q", second.lease_token, at, lease()).await,
+        s.renew(scope, "key-q", second.lease_token, at, lease())
+            .await,
         Err(StoreError::LeaseLost { .. })
     ));
     assert!(matches!(
@@ -355,7 +364,10 @@ pub async fn a_taken_over_holder_cannot_write<S: IdempotencyStore + 'static>(s: 
 pub async fn renew_keeps_the_lease<S: IdempotencyStore + 'static>(s: Arc<S>) {
     let now = t0();
     let scope = "order-13/capture";
-    let Begin::Started(rec) = s.begin(proposal(scope, "key-s", now), now, lease()).await.unwrap()
+    let Begin::Started(rec) = s
+        .begin(proposal(scope, "key-s", now), now, lease())
+        .await
+        .unwrap()
     else {
         panic!("expected Started")
     };
@@ -365,13 +377,19 @@ pub async fn renew_keeps_the_lease<S: IdempotencyStore + 'static>(s: Arc<S>) {
     let until = s.renew(scope, "key-s", t, at, lease()).await.unwrap();
     assert_eq!(until, at + lease());
     let at40 = now + Duration::from_secs(40);
-    let got = s.begin(proposal(scope, "key-t", at40), at40, lease()).await.unwrap();
+    let got = s
+        .begin(proposal(scope, "key-t", at40), at40, lease())
+        .await
+        .unwrap();
     assert!(matches!(got, Begin::InFlightElsewhere(_)), "{got:?}");
     // Renewing after the lease ran out still works while nobody took over.
     let late = now + Duration::from_secs(55);
     let until = s.renew(scope, "key-s", t, late, lease()).await.unwrap();
     assert_eq!(until, late + lease());
-    let got = s.begin(proposal(scope, "key-u", late), late, lease()).await.unwrap();
+    let got = s
+        .begin(proposal(scope, "key-u", late), late, lease())
+        .await
+        .unwrap();
     assert!(matches!(got, Begin::InFlightElsewhere(_)), "{got:?}");
     assert_eq!(s.get(scope).await.unwrap().unwrap().lease_token, t);
 }
