@@ -336,9 +336,7 @@ impl ResultCode {
     /// transport failure or a 5xx without a result code is effect-unknown too
     /// (see [`Error::maybe_processed`](crate::Error::maybe_processed)).
     pub fn is_final(&self) -> bool {
-        !(self.is_retryable()
-            || self.effect_unknown()
-            || matches!(self, ResultCode::PageNotFound))
+        !(self.is_retryable() || self.effect_unknown() || matches!(self, ResultCode::PageNotFound))
     }
 }
 
