@@ -427,7 +427,7 @@ async fn a_failed_complete_is_retried_then_surfaced_with_the_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_resend_within_the_safety_margin_of_the_keys_24h() {
-    // The first attempt's connection is dropped: the scope stays in flight.
+    // The first attempt is answered with a system error: the scope stays in flight.
     let (base, script) = scripted(vec![]).await;
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
     let store = Arc::new(InMemoryStore::new());
@@ -457,7 +457,7 @@ async fn no_resend_within_the_safety_margin_of_the_keys_24h() {
     // A client configured with a 1 min margin still resends at that age.
     let client = scripted_client(&base, store.clone())
         .clock(clock.clone())
-        .key_resend_margin(Duration::from_secs(60))
+        .retry_policy(RetryPolicy::none().key_resend_margin(Duration::from_secs(60)))
         .build()
         .unwrap();
     assert!(call(&client, Command::Capture, &body, "age-1/capture")
