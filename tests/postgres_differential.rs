@@ -31,6 +31,13 @@ enum Op {
         scope: u8,
         current_key: bool,
     },
+    /// A lease renewal by the current holder, or by a stale one (the token
+    /// before the last take-over).
+    Renew {
+        scope: u8,
+        stale: bool,
+        lease_ms: u32,
+    },
     Get {
         scope: u8,
     },
@@ -54,6 +61,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..3u8, any::<bool>(), prop_oneof![Just(200u16), Just(400), Just(500)])
             .prop_map(|(scope, current_key, status)| Op::Complete { scope, current_key, status }),
         1 => (0..3u8, any::<bool>()).prop_map(|(scope, current_key)| Op::Release { scope, current_key }),
+        2 => (0..3u8, any::<bool>(), 1..60_000u32)
+            .prop_map(|(scope, stale, lease_ms)| Op::Renew { scope, stale, lease_ms }),
         1 => (0..3u8).prop_map(|scope| Op::Get { scope }),
         // Mostly small steps; sometimes hours, so 24 h expiry is crossed.
         3 => prop_oneof![
@@ -176,6 +185,21 @@ fn run_case(b: &Backends, ops: &[Op]) -> Result<(), TestCaseError> {
                     let m = mem.release(&scope(*s), &key, token).await;
                     let g = b.pg.release(&scope(*s), &key, token).await;
                     prop_assert_eq!(m.is_ok(), g.is_ok(), "{:?}: {:?} vs {:?}", op, m, g);
+                }
+                Op::Renew {
+                    scope: s,
+                    stale,
+                    lease_ms,
+                } => {
+                    let (key, token) = match mem.get(&scope(*s)).await.unwrap() {
+                        Some(r) if *stale => (r.key, r.lease_token.saturating_sub(1)),
+                        Some(r) => (r.key, r.lease_token),
+                        None => ("not-the-key".to_owned(), 1),
+                    };
+                    let lease = Duration::from_millis(u64::from(*lease_ms));
+                    let m = mem.renew(&scope(*s), &key, token, now, lease).await;
+                    let g = b.pg.renew(&scope(*s), &key, token, now, lease).await;
+                    prop_assert_eq!(format!("{m:?}"), format!("{g:?}"), "{:?}", op);
                 }
                 Op::Get { scope: s } => {
                     let m = mem.get(&scope(*s)).await.unwrap();
