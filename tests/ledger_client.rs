@@ -334,8 +334,8 @@ async fn the_lease_is_renewed_while_the_holder_works() {
         .await
         .unwrap();
     let store = Arc::new(FlakyStore::default());
-    // The holder's ledger write takes three leases long (a slow commit).
-    *store.complete_delay.lock().unwrap() = Duration::from_millis(1500);
+    // The holder's ledger write takes six leases long (a slow commit).
+    *store.complete_delay.lock().unwrap() = Duration::from_millis(3000);
     let client = short_lease(sandbox_client(&sb, store.clone()))
         .build()
         .unwrap();
