@@ -34,6 +34,7 @@ fn proposal(now: SystemTime) -> IdempotencyRecord {
         state: RecordState::InFlight,
         lease_until: now,
         response: None,
+        lease_token: 0,
     }
 }
 
@@ -46,6 +47,7 @@ async fn begin_complete(store: &dyn IdempotencyStore) {
         .complete(
             &scope,
             &key,
+            1,
             StoredResponse {
                 http_status: 200,
                 body: br#"{"result":{"resultCode":"UA-000-001"}}"#.to_vec(),

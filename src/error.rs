@@ -199,9 +199,39 @@ pub enum Error {
         key: String,
     },
 
-    /// The idempotency ledger failed.
+    /// The idempotency ledger failed before anything was sent: the request
+    /// did not go out (`maybe_processed() == false`).
     #[error(transparent)]
     Store(#[from] StoreError),
+
+    /// The API answered the request, but the idempotency ledger could not
+    /// record the answer (after retries). The request **was processed** as far
+    /// as the API is concerned — for a success code the effect happened — and
+    /// the scope is still in flight under `key`: call again with the same scope
+    /// (after its lease runs out) to resend with the same key, which gets the
+    /// API's original answer back and records it. Never send it under a new
+    /// scope or key.
+    #[error(
+        "{command}: the API answered (HTTP {http_status}, resultCode {}) with idempotency key {key:?}, \
+         so the request was processed, but the ledger could not record it for scope {scope:?}: {source}; \
+         resume the scope (same key) to record it, never resend under a new key",
+        .result_code.as_ref().map(|c| c.as_str()).unwrap_or("unreadable")
+    )]
+    LedgerNotRecorded {
+        /// The command that was called.
+        command: Command,
+        /// The ledger scope.
+        scope: String,
+        /// The idempotency key the request was sent with.
+        key: String,
+        /// The HTTP status of the API's answer.
+        http_status: u16,
+        /// The answer's result code, when it had one.
+        result_code: Option<ResultCode>,
+        /// Why the ledger could not record it.
+        #[source]
+        source: StoreError,
+    },
 
     /// A caller-given idempotency key is malformed.
     #[error("invalid idempotency key: {0}")]
@@ -226,7 +256,8 @@ impl Error {
             Error::Decode(d) => d.idempotency_key.as_deref(),
             Error::IdempotencyConflict { key, .. }
             | Error::IdempotencyKeyExpired { key, .. }
-            | Error::InFlightElsewhere { key, .. } => Some(key),
+            | Error::InFlightElsewhere { key, .. }
+            | Error::LedgerNotRecorded { key, .. } => Some(key),
             _ => None,
         }
     }
@@ -250,16 +281,22 @@ impl Error {
         match self {
             Error::Api(f) | Error::Pending(f) => Some(&f.result_code),
             Error::Decode(d) => d.result_code.as_ref(),
+            Error::LedgerNotRecorded { result_code, .. } => result_code.as_ref(),
             _ => None,
         }
     }
 
     /// `true` when the request may have been processed by the API although
-    /// no usable answer came back (transport error or timeout after sending,
-    /// undecodable answer, pending, `UA-REQ-005` still in process after the
-    /// last retry). Such a call must be resolved — resend
-    /// with the same key, or getTransactionResult — never simply retried with
-    /// a new key.
+    /// no usable answer came back: a transport error or timeout after sending,
+    /// an undecodable answer, pending (`UA-PND-*`), and every answer whose
+    /// result code leaves the effect unknown
+    /// ([`ResultCode::effect_unknown`]: `UA-REQ-005`, `UA-PRV-001`,
+    /// `UA-SYS-001` … `UA-SYS-004`, any code this crate does not know) —
+    /// and [`Error::LedgerNotRecorded`], whose request the API did answer.
+    /// Such a call must be resolved — resumed with the same key (the same
+    /// scope does it), or settled with getTransactionResult — never simply
+    /// sent again with a new key. The table of every code is on
+    /// [`ResultCode::is_final`].
     pub fn maybe_processed(&self) -> bool {
         match self {
             Error::Transport {
@@ -268,9 +305,8 @@ impl Error {
             | Error::Timeout {
                 maybe_processed, ..
             } => *maybe_processed,
-            Error::Pending(_) | Error::Decode(_) => true,
-            // "In process": the original request is being processed right now.
-            Error::Api(f) => f.result_code == ResultCode::InProcess,
+            Error::Pending(_) | Error::Decode(_) | Error::LedgerNotRecorded { .. } => true,
+            Error::Api(f) => f.result_code.effect_unknown(),
             _ => false,
         }
     }

@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhook_dedupe",
         include_str!("../migrations/0002_webhook_dedupe.sql"),
     ),
+    (
+        3,
+        "ledger_lease_token",
+        include_str!("../migrations/0003_ledger_lease_token.sql"),
+    ),
 ];
 
 /// Errors while setting up the Postgres backends (configuration, pool, migrations).
@@ -76,10 +81,16 @@ pub enum PostgresSetupError {
 /// assert!(PostgresConfig::default().with_schema("x; DROP TABLE y").is_err());
 /// # Ok::<(), vt4g::postgres::PostgresSetupError>(())
 /// ```
+///
+/// It also holds the per-operation [`statement_timeout`](Self::statement_timeout)
+/// (default [`DEFAULT_STATEMENT_TIMEOUT`]) and the ledger's [`TimeSource`]
+/// (default [`TimeSource::Database`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostgresConfig {
     schema: String,
     table_prefix: String,
+    statement_timeout: Duration,
+    time_source: TimeSource,
 }
 
 impl Default for PostgresConfig {
@@ -87,8 +98,36 @@ impl Default for PostgresConfig {
         PostgresConfig {
             schema: "public".into(),
             table_prefix: "vt4g_".into(),
+            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
+            time_source: TimeSource::Database,
         }
     }
+}
+
+/// The default limit on one store operation (its wait for a pooled connection
+/// and its statements together), and the server-side `statement_timeout` that
+/// [`pool`] sets on its connections.
+///
+/// A ledger operation is one to three single-row, primary-key statements and
+/// one commit: milliseconds on a healthy server. Five seconds bounds a
+/// half-open socket, a held row lock or a stalled server while leaving room
+/// for a slow WAL flush; a payment is then failed cleanly (nothing sent, or
+/// a resumable "maybe processed") instead of hanging.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which clock the Postgres ledger uses for `created_at`, lease ends and the
+/// 24 h key age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeSource {
+    /// (Default) The database server's `now()`: one clock for every replica,
+    /// so a replica whose clock is off can neither take over a live lease nor
+    /// misjudge a key's age. The `now` arguments of the store are ignored.
+    #[default]
+    Database,
+    /// The `now` the caller passes (the client's injectable clock). For
+    /// deterministic tests that move time by hours; never in production with
+    /// more than one process, since the processes' clocks then disagree.
+    Caller,
 }
 
 fn valid_identifier(s: &str, allow_empty: bool, max_len: usize) -> bool {
@@ -127,6 +166,31 @@ impl PostgresConfig {
         Ok(self)
     }
 
+    /// Sets the limit on one store operation (see [`DEFAULT_STATEMENT_TIMEOUT`]);
+    /// at least 1 ms. An operation over it fails with
+    /// [`StoreError::Timeout`](crate::idempotency::StoreError::Timeout) and its
+    /// connection is closed.
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Sets the ledger's clock (see [`TimeSource`]).
+    pub fn with_time_source(mut self, source: TimeSource) -> Self {
+        self.time_source = source;
+        self
+    }
+
+    /// The limit on one store operation.
+    pub fn statement_timeout(&self) -> Duration {
+        self.statement_timeout
+    }
+
+    /// The ledger's clock.
+    pub fn time_source(&self) -> TimeSource {
+        self.time_source
+    }
+
     /// The schema name.
     pub fn schema(&self) -> &str {
         &self.schema
@@ -159,6 +223,13 @@ pub const POOL_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// connection fails after [`POOL_WAIT_TIMEOUT`], opening one after
 /// [`POOL_CONNECT_TIMEOUT`], so a dead database turns into errors, not hangs.
 ///
+/// Its connections also carry a server-side `statement_timeout` of
+/// [`DEFAULT_STATEMENT_TIMEOUT`] (unless the URL's `options` already set
+/// one), so a statement stuck on a lock is cancelled by the server, and TCP
+/// keepalives after 30 s idle with a 30 s TCP user timeout, so a dead peer is
+/// noticed by the kernel. (The stores also bound every operation on the
+/// client side, which is what catches a half-open socket.)
+///
 /// For TLS or custom settings build a [`deadpool_postgres::Pool`] yourself (the
 /// crate is re-exported at [`deadpool_postgres`]) and hand it to the stores.
 /// No connection is opened until first use.
@@ -167,7 +238,15 @@ pub const POOL_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`PostgresSetupError::InvalidUrl`] for an unparsable URL;
 /// [`PostgresSetupError::Pool`] if the pool cannot be built.
 pub fn pool(url: &str, max_size: usize) -> Result<Pool, PostgresSetupError> {
-    let pg: tokio_postgres::Config = url.parse().map_err(|_| PostgresSetupError::InvalidUrl)?;
+    let mut pg: tokio_postgres::Config = url.parse().map_err(|_| PostgresSetupError::InvalidUrl)?;
+    let options = pg.get_options().unwrap_or_default().to_owned();
+    if !options.contains("statement_timeout") {
+        let ms = DEFAULT_STATEMENT_TIMEOUT.as_millis();
+        pg.options(format!("{options} -c statement_timeout={ms}").trim_start());
+    }
+    pg.keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .tcp_user_timeout(Duration::from_secs(30));
     let mgr = deadpool_postgres::Manager::from_config(
         pg,
         tokio_postgres::NoTls,
@@ -264,7 +343,102 @@ pub async fn migrate(pool: &Pool, cfg: &PostgresConfig) -> Result<Vec<i64>, Post
         done.push(*version);
     }
     tx.commit().await.map_err(mig)?;
+    drop(client);
+    if let Ok(report) = check_durability(pool).await {
+        report.warn();
+    }
     Ok(done)
+}
+
+/// What [`check_durability`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurabilityReport {
+    /// The session's `synchronous_commit` (`on`, `remote_apply`,
+    /// `remote_write`, `local` or `off`).
+    pub synchronous_commit: String,
+    /// The server's `fsync` setting (`on` or `off`).
+    pub fsync: String,
+    /// What is unsafe for the ledger, one sentence each (empty when nothing is).
+    pub warnings: Vec<String>,
+}
+
+impl DurabilityReport {
+    /// Whether nothing unsafe was found.
+    pub fn is_durable(&self) -> bool {
+        self.warnings.is_empty()
+    }
+
+    /// Logs every warning with `tracing::warn!`.
+    pub fn warn(&self) {
+        for w in &self.warnings {
+            tracing::warn!(
+                synchronous_commit = %self.synchronous_commit,
+                fsync = %self.fsync,
+                "{w}"
+            );
+        }
+    }
+}
+
+/// Reads the settings the ledger's guarantee depends on, on one pooled
+/// connection, and says what is unsafe. [`migrate`] runs it and logs the
+/// warnings (`tracing::warn!`); call it yourself at startup when you migrate
+/// with another tool.
+///
+/// The ledger sends a request only after the `begin` row's commit returned. With
+/// `synchronous_commit = off` a commit returns before its WAL is flushed: a
+/// server crash can lose a row whose request was already sent, and the next
+/// attempt then starts over with a new key — the API processes it a second
+/// time. `local` is durable on the primary but not on a replica that is
+/// promoted after a failover (see `docs/postgres.md`). `fsync = off` loses
+/// commits on any crash.
+///
+/// # Errors
+/// [`PostgresSetupError::Pool`] when no connection can be had;
+/// [`PostgresSetupError::Migration`] when the settings cannot be read.
+pub async fn check_durability(pool: &Pool) -> Result<DurabilityReport, PostgresSetupError> {
+    let client = pool
+        .get()
+        .await
+        .map_err(|e| PostgresSetupError::Pool(pool_message(&e)))?;
+    let read = |e: tokio_postgres::Error| PostgresSetupError::Migration(db_message(&e));
+    let row = client
+        .query_one(
+            "SELECT current_setting('synchronous_commit'), current_setting('fsync')",
+            &[],
+        )
+        .await
+        .map_err(read)?;
+    let synchronous_commit: String = row.get(0);
+    let fsync: String = row.get(1);
+    let mut warnings = Vec::new();
+    match synchronous_commit.as_str() {
+        "off" => warnings.push(
+            "synchronous_commit is off: a crash of the database can lose ledger rows whose \
+             requests were already sent, and a lost row makes the next attempt use a new \
+             idempotency key (a duplicate payment); set synchronous_commit = on for the \
+             ledger's role or database"
+                .to_owned(),
+        ),
+        "local" => warnings.push(
+            "synchronous_commit is local: a ledger row committed on the primary can be \
+             missing on a standby promoted after a failover; use on or remote_apply with \
+             synchronous standbys if you fail over"
+                .to_owned(),
+        ),
+        _ => {}
+    }
+    if fsync == "off" {
+        warnings.push(
+            "fsync is off: any crash of the database server can lose committed ledger rows"
+                .to_owned(),
+        );
+    }
+    Ok(DurabilityReport {
+        synchronous_commit,
+        fsync,
+        warnings,
+    })
 }
 
 /// A pool error message safe to log: backend errors go through [`db_message`].
@@ -327,6 +501,9 @@ mod tests {
             .render(MIGRATIONS[0].2)
             .contains("\"s_1\".\"p_idempotency\""));
         assert!(!c.render(MIGRATIONS[1].2).contains("{{"));
+        assert!(c
+            .render(MIGRATIONS[2].2)
+            .contains("\"s_1\".\"p_idempotency\""));
     }
 
     #[test]

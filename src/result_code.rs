@@ -255,17 +255,88 @@ impl ResultCode {
         )
     }
 
-    /// `true` when the answer is the definitive result of this request: every
-    /// known code except the retryable ones ([`is_retryable`](Self::is_retryable)),
-    /// the pending ones ([`is_pending`](Self::is_pending)),
-    /// [`ResultCode::PageNotFound`] and [`ResultCode::Unknown`].
+    /// `true` when the answer does not tell whether the request's effect was
+    /// applied, so the request may have been processed: `UA-REQ-005` (the
+    /// original request with this key is being processed right now),
+    /// `UA-PRV-001` (provider error), the pending `UA-PND-*` and every system
+    /// error `UA-SYS-001` … `UA-SYS-004`, and any code this crate does not
+    /// know ([`ResultCode::Unknown`]): an answer that does not prove the effect
+    /// did not happen counts as "maybe processed".
     ///
+    /// A call ending with such an answer must be resumed with the same key
+    /// (the idempotency ledger releases its scope for that) or settled with
+    /// getTransactionResult / MAP — never sent again under a new key.
+    /// See [`is_final`](Self::is_final) for the whole table.
+    pub fn effect_unknown(&self) -> bool {
+        matches!(
+            self,
+            ResultCode::InProcess
+                | ResultCode::ProviderError
+                | ResultCode::PendingInternalCommunicationError
+                | ResultCode::PendingUnsettled
+                | ResultCode::PendingUnknown
+                | ResultCode::SystemError
+                | ResultCode::ApplicationError
+                | ResultCode::InternalCommunicationError
+                | ResultCode::ExternalCommunicationError
+                | ResultCode::Unknown(_)
+        )
+    }
+
+    /// `true` when the answer is the definitive result of this request and
+    /// the idempotency ledger stores it (a later call on the scope is answered
+    /// from it, nothing is sent again). `false` for the retryable
+    /// ([`is_retryable`](Self::is_retryable)) and effect-unknown
+    /// ([`effect_unknown`](Self::effect_unknown)) codes, whose scope is
+    /// released for a resume with the same key, and for
+    /// [`ResultCode::PageNotFound`].
+    ///
+    /// Every code, its action code (the reference's "Result Code" and
+    /// "Action code" tables) and what this crate does with it:
+    ///
+    /// | code | HTTP | actionCode | effect of the request | ledger | retried | `maybe_processed` |
+    /// |---|---|---|---|---|---|---|
+    /// | UA-000-001 | 200 | success | applied | final | no | — (success) |
+    /// | UA-000-002 | 200 | confirm_payment | applied; verify in MAP (possible double order) | final | no | — (outcome) |
+    /// | UA-U00-001 | 200 | user_paying | accepted, the consumer is paying | final | no | — (outcome) |
+    /// | UA-P00-001 | 200 | provider_processing | accepted, the provider is processing | final | no | — (outcome) |
+    /// | UA-REQ-001, -002, -003 | 400, 400, 409 | confirm_request | refused: not applied | final | no | false |
+    /// | UA-REQ-004 | 401 | confirm_merchant_info | refused: not applied | final | no | false |
+    /// | UA-REQ-005 | 406 | retry_request | unknown: the first request with this key is still being processed | released | yes | **true** |
+    /// | UA-REQ-006 | 400 | alternate_payment | refused (deadline passed): not applied | final | no | false |
+    /// | UA-REQ-007 | 400 | confirm_payment_status | refused (status): not applied | final | no | false |
+    /// | UA-REQ-008 | 401 | confirm_token | refused (authentication): not applied | final | no | false |
+    /// | UA-REQ-900 | 404 | confirm_request | refused (no such order): not applied | final | no | false |
+    /// | UA-PRV-001 | 502 | retry_request | unknown: the provider failed, possibly after acting | released | yes | **true** |
+    /// | UA-PRV-002 | 502 | confirm_payment_status | refused by the provider (status): not applied | final | no | false |
+    /// | UA-PRV-003 | 502 | confirm_merchant_info | refused (contract): not applied | final | no | false |
+    /// | UA-PRV-004 | 502 | confirm_request | refused (amount): not applied | final | no | false |
+    /// | UA-PRV-999 | 503 | maintenance | refused (maintenance): not applied | final | no | false |
+    /// | UA-CST-001 | 502 | confirm_consumer | refused (consumer): not applied | final | no | false |
+    /// | UA-CST-002, -003, -004 | 502 | retry_payment | the consumer cancelled / failed / timed out: not applied | final | no | false |
+    /// | UA-LMT-001 | 429 | retry_request | refused before processing (rate limit): not applied | released | yes | false |
+    /// | UA-LMT-002 | 403 | confirm_merchant_info | refused (source IP): not applied | final | no | false |
+    /// | UA-PND-001, -002 | 500 | confirm_pending_status | unknown: "can be either Success or Failure" | released | no | **true** |
+    /// | UA-PND-003 | 500 | inquiry_support | unknown ("status unknown") | released | no | **true** |
+    /// | UA-SYS-001, -002 | 500 | inquiry_support | unknown: a system error says nothing about the effect | released | no | **true** |
+    /// | UA-SYS-003, -004 | 500 | retry_request | unknown (internal / external communication error) | released | yes | **true** |
+    /// | `-` (bare 404) | 404 | — | not applied (no such endpoint) | released | no | false |
+    /// | any other code | any | any | unknown | released | no | **true** |
+    ///
+    /// Reading: `status` `failure` with an action other than `retry_request`
+    /// is a refusal of the request (the reference: "invalid request, consumer
+    /// eligibility check, payment provider judgment"), so it is final;
+    /// `status` `error` is "issues with the Unified API or the payment
+    /// provider's server", which can strike after the effect was applied, so
+    /// every `UA-SYS-*` is effect-unknown whatever its action code — including
+    /// `UA-SYS-001`/`-002`, whose `inquiry_support` asks a human to find out.
+    /// `UA-LMT-001` rejects the connection before processing. `UA-000-002`,
     /// `UA-U00-001` and `UA-P00-001` are final answers to the request (the
-    /// order's later state arrives by webhook / getTransactionResult).
+    /// order's later state arrives by webhook / getTransactionResult). A
+    /// transport failure or a 5xx without a result code is effect-unknown too
+    /// (see [`Error::maybe_processed`](crate::Error::maybe_processed)).
     pub fn is_final(&self) -> bool {
-        !(self.is_retryable()
-            || self.is_pending()
-            || matches!(self, ResultCode::PageNotFound | ResultCode::Unknown(_)))
+        !(self.is_retryable() || self.effect_unknown() || matches!(self, ResultCode::PageNotFound))
     }
 }
 
@@ -533,6 +604,32 @@ mod tests {
         }
     }
 
+    /// The rustdoc table of `is_final`, checked against the reference's
+    /// columns: every `error` status and every `retry_request` code but the
+    /// rate limit leaves the effect unknown; final codes are exactly the
+    /// others, minus the bare 404.
+    #[test]
+    fn effect_classes_follow_status_and_action() {
+        for c in ResultCode::ALL {
+            let by_table = c.status() == Some(Status::Error)
+                || c.is_pending()
+                || (c.action_code() == Some(ActionCode::RetryRequest)
+                    && c != ResultCode::TooManyConcurrentConnections);
+            assert_eq!(c.effect_unknown(), by_table, "{c}");
+            assert_eq!(
+                c.is_final(),
+                !(by_table || c.is_retryable() || c == ResultCode::PageNotFound),
+                "{c}"
+            );
+            if c.http_status() == Some(200) {
+                assert!(c.is_final(), "{c}");
+            }
+        }
+        let finals = ResultCode::ALL.iter().filter(|c| c.is_final()).count();
+        // 32 rows - 9 effect-unknown - UA-LMT-001 (retried) - the bare 404.
+        assert_eq!(finals, 21);
+    }
+
     #[test]
     fn classes() {
         let retryable: Vec<_> = ResultCode::ALL
@@ -552,6 +649,12 @@ mod tests {
         assert!(!ResultCode::PendingUnsettled.is_final());
         assert!(!ResultCode::InProcess.is_final());
         assert!(!ResultCode::Unknown("X".into()).is_final());
+        // A system error says nothing about the effect: never final.
+        assert!(!ResultCode::SystemError.is_final());
+        assert!(!ResultCode::ApplicationError.is_final());
+        assert!(ResultCode::SystemError.effect_unknown());
+        assert!(!ResultCode::UnderMaintenance.effect_unknown());
+        assert!(!ResultCode::TooManyConcurrentConnections.effect_unknown());
         assert_eq!(ResultCode::Unknown("X".into()).status(), None);
         assert_eq!(Status::from_code("weird"), Status::Unknown("weird".into()));
         assert_eq!(

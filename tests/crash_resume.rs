@@ -33,14 +33,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{json, Value};
-use vt4g::client::{Outcome, RequestMode};
+use vt4g::client::{Outcome, RequestMode, RetryPolicy};
 use vt4g::idempotency::{IdempotencyStore, InMemoryStore, PostgresStore, RecordState};
 use vt4g::postgres::{self, PostgresConfig};
 use vt4g::{Client, Command, Error, PayType};
 use vt4g_sandbox::{Sandbox, SandboxConfig};
 
 /// The child's ledger lease: short, so a restarted child takes over quickly.
-const LEASE: Duration = Duration::from_millis(300);
+/// The client refuses a lease shorter than its worst-case call, so the child
+/// makes one attempt per call with [`REQUEST_TIMEOUT`] (+ 100 ms margin).
+const LEASE: Duration = Duration::from_millis(400);
+/// The child's request timeout (one attempt per call; a timed-out call is
+/// resumed under its scope with the same key).
+const REQUEST_TIMEOUT: Duration = Duration::from_millis(300);
 const ORIGINAL: &str = "crash-sub";
 
 /// One operation of the workload, identical in every child run.
@@ -138,6 +143,8 @@ async fn child_run() -> Result<(), String> {
         .base_url(base, RequestMode::Sandbox)
         .bearer_token(token)
         .idempotency_store(Arc::clone(&store))
+        .retry_policy(RetryPolicy::none())
+        .request_timeout(REQUEST_TIMEOUT)
         .ledger_lease(LEASE)
         .build()
         .map_err(|e| e.to_string())?;
@@ -153,6 +160,10 @@ async fn child_run() -> Result<(), String> {
                 .await;
             match res {
                 Ok(Outcome::Success(_)) => break,
+                // Maybe processed (a timeout under load): resume with the same key.
+                Err(e) if e.maybe_processed() => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
                 Err(Error::InFlightElsewhere { .. }) => {
                     // A killed predecessor's lease: wait until it runs out.
                     let rec = store.get(&op.scope).await.map_err(|e| e.to_string())?;

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use proptest::prelude::*;
 use vt4g::dedupe::{InMemoryDeduper, PostgresDeduper, WebhookDeduper};
 use vt4g::idempotency::{Begin, IdempotencyStore, InMemoryStore, PostgresStore, StoredResponse};
-use vt4g::postgres::{self, PostgresConfig};
+use vt4g::postgres::{self, PostgresConfig, TimeSource};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -31,6 +31,13 @@ enum Op {
     Release {
         scope: u8,
         current_key: bool,
+    },
+    /// A lease renewal by the current holder, or by a stale one (the token
+    /// before the last take-over).
+    Renew {
+        scope: u8,
+        stale: bool,
+        lease_ms: u32,
     },
     Get {
         scope: u8,
@@ -55,6 +62,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..3u8, any::<bool>(), prop_oneof![Just(200u16), Just(400), Just(500)])
             .prop_map(|(scope, current_key, status)| Op::Complete { scope, current_key, status }),
         1 => (0..3u8, any::<bool>()).prop_map(|(scope, current_key)| Op::Release { scope, current_key }),
+        2 => (0..3u8, any::<bool>(), 1..60_000u32)
+            .prop_map(|(scope, stale, lease_ms)| Op::Renew { scope, stale, lease_ms }),
         1 => (0..3u8).prop_map(|scope| Op::Get { scope }),
         // Mostly small steps; sometimes hours, so 24 h expiry is crossed.
         3 => prop_oneof![
@@ -109,7 +118,11 @@ fn backends() -> Backends {
         .unwrap();
     let url = common::database_url();
     let schema = format!("vt4g_test_{}", uuid::Uuid::new_v4().simple());
-    let cfg = PostgresConfig::default().with_schema(&schema).unwrap();
+    // Time moves by the case's `Advance` steps: the store takes the caller's clock.
+    let cfg = PostgresConfig::default()
+        .with_schema(&schema)
+        .unwrap()
+        .with_time_source(TimeSource::Caller);
     let pool = postgres::pool(&url, 2).unwrap();
     rt.block_on(postgres::migrate(&pool, &cfg))
         .unwrap_or_else(|e| panic!("PostgreSQL at {url} unusable: {e}"));
@@ -149,29 +162,44 @@ fn run_case(b: &Backends, ops: &[Op]) -> Result<(), TestCaseError> {
                     current_key,
                     status,
                 } => {
-                    let key = match (current_key, mem.get(&scope(*s)).await.unwrap()) {
-                        (true, Some(r)) => r.key,
-                        _ => "not-the-key".to_owned(),
+                    let (key, token) = match (current_key, mem.get(&scope(*s)).await.unwrap()) {
+                        (true, Some(r)) => (r.key, r.lease_token),
+                        _ => ("not-the-key".to_owned(), 1),
                     };
                     let resp = StoredResponse {
                         http_status: *status,
                         body: format!("answer {status}").into_bytes(),
                     };
-                    let m = mem.complete(&scope(*s), &key, resp.clone()).await;
-                    let g = b.pg.complete(&scope(*s), &key, resp).await;
+                    let m = mem.complete(&scope(*s), &key, token, resp.clone()).await;
+                    let g = b.pg.complete(&scope(*s), &key, token, resp).await;
                     prop_assert_eq!(m.is_ok(), g.is_ok(), "{:?}: {:?} vs {:?}", op, m, g);
                 }
                 Op::Release {
                     scope: s,
                     current_key,
                 } => {
-                    let key = match (current_key, mem.get(&scope(*s)).await.unwrap()) {
-                        (true, Some(r)) => r.key,
-                        _ => "not-the-key".to_owned(),
+                    let (key, token) = match (current_key, mem.get(&scope(*s)).await.unwrap()) {
+                        (true, Some(r)) => (r.key, r.lease_token),
+                        _ => ("not-the-key".to_owned(), 1),
                     };
-                    let m = mem.release(&scope(*s), &key).await;
-                    let g = b.pg.release(&scope(*s), &key).await;
+                    let m = mem.release(&scope(*s), &key, token).await;
+                    let g = b.pg.release(&scope(*s), &key, token).await;
                     prop_assert_eq!(m.is_ok(), g.is_ok(), "{:?}: {:?} vs {:?}", op, m, g);
+                }
+                Op::Renew {
+                    scope: s,
+                    stale,
+                    lease_ms,
+                } => {
+                    let (key, token) = match mem.get(&scope(*s)).await.unwrap() {
+                        Some(r) if *stale => (r.key, r.lease_token.saturating_sub(1)),
+                        Some(r) => (r.key, r.lease_token),
+                        None => ("not-the-key".to_owned(), 1),
+                    };
+                    let lease = Duration::from_millis(u64::from(*lease_ms));
+                    let m = mem.renew(&scope(*s), &key, token, now, lease).await;
+                    let g = b.pg.renew(&scope(*s), &key, token, now, lease).await;
+                    prop_assert_eq!(format!("{m:?}"), format!("{g:?}"), "{:?}", op);
                 }
                 Op::Get { scope: s } => {
                     let m = mem.get(&scope(*s)).await.unwrap();

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use vt4g::dedupe::{PostgresDeduper, Seen, WebhookDeduper};
 use vt4g::idempotency::{IdempotencyStore, PostgresStore, StoreError, KEY_LIFETIME};
-use vt4g::postgres::{self, Pool, PostgresConfig, MIGRATIONS};
+use vt4g::postgres::{self, Pool, PostgresConfig, TimeSource, MIGRATIONS};
 
 /// Drops the test's schema.
 struct SchemaGuard {
@@ -45,7 +45,10 @@ async fn fresh(prefix: &str) -> (Pool, PostgresConfig, SchemaGuard) {
         .with_schema(&schema)
         .unwrap()
         .with_table_prefix(prefix)
-        .unwrap();
+        .unwrap()
+        // The suite moves time by hours: the store takes the caller's clock here.
+        // The database clock is tested on its own below.
+        .with_time_source(TimeSource::Caller);
     let applied = postgres::migrate(&pool, &cfg)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {} unusable: {e}", database_url()));
@@ -96,7 +99,7 @@ async fn migrate_is_idempotent_and_records_versions() {
         .await
         .unwrap();
     let versions: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>());
     drop(client);
     guard.cleanup().await;
 }
@@ -144,7 +147,12 @@ async fn first_migration_concurrently_from_many_replicas() {
     let guard = SchemaGuard { pool, schema };
     guard.cleanup().await;
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(applied, vec![1, 2], "each version applied exactly once");
+    applied.sort_unstable();
+    assert_eq!(
+        applied,
+        MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>(),
+        "each version applied exactly once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,6 +297,7 @@ async fn discard_expired_only_removes_expired_in_flight_entries() {
     s.complete(
         "b",
         "kb",
+        1,
         vt4g::idempotency::StoredResponse {
             http_status: 200,
             body: b"{}".to_vec(),
@@ -314,4 +323,216 @@ async fn discard_expired_only_removes_expired_in_flight_entries() {
         .unwrap();
     assert!(matches!(got, vt4g::idempotency::Begin::Started(ref r) if r.key == "ka2"));
     guard.cleanup().await;
+}
+
+/// A store on a fresh schema with the default, database clock.
+async fn db_clock_store(timeout: Duration) -> (PostgresStore, Pool, SchemaGuard) {
+    let (pool, cfg, guard) = fresh("vt4g_").await;
+    let cfg = cfg
+        .with_time_source(TimeSource::Database)
+        .with_statement_timeout(timeout);
+    (PostgresStore::new(pool.clone(), cfg), pool, guard)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_and_key_age_use_the_database_clock_not_the_callers() {
+    let (s, pool, guard) = db_clock_store(Duration::from_secs(5)).await;
+    let real = std::time::SystemTime::now();
+    let lease = Duration::from_secs(30);
+    // A replica whose clock is 5 minutes ahead starts the scope...
+    let skewed = real + Duration::from_secs(300);
+    let got = s
+        .begin(
+            store_suite::proposal("c/capture", "k1", skewed),
+            skewed,
+            lease,
+        )
+        .await
+        .unwrap();
+    let vt4g::idempotency::Begin::Started(rec) = got else {
+        panic!("expected Started, got {got:?}")
+    };
+    // ...but its row carries the database's time, not its own.
+    let off = |t: std::time::SystemTime| {
+        t.duration_since(real)
+            .unwrap_or_else(|e| e.duration())
+            .as_secs()
+    };
+    assert!(
+        off(rec.created_at) < 60,
+        "created_at {:?} vs {real:?}",
+        rec.created_at
+    );
+    assert_eq!(rec.lease_until, rec.created_at + lease);
+    // Another replica whose clock is an hour ahead cannot take over the live lease.
+    let far = real + Duration::from_secs(3600);
+    let got = s
+        .begin(store_suite::proposal("c/capture", "k2", far), far, lease)
+        .await
+        .unwrap();
+    assert!(
+        matches!(got, vt4g::idempotency::Begin::InFlightElsewhere(ref r) if r.key == "k1"),
+        "{got:?}"
+    );
+    // A key that is 24 h old on the database's clock is expired whatever the caller's clock says.
+    let client = pool.get().await.unwrap();
+    client
+        .execute(
+            &format!(
+                "UPDATE {} SET created_at = now() - interval '24 hours', lease_until = now() \
+                 WHERE scope = 'c/capture'",
+                s.config().table("idempotency")
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    drop(client);
+    let past = real - Duration::from_secs(3600);
+    let got = s
+        .begin(store_suite::proposal("c/capture", "k3", past), past, lease)
+        .await
+        .unwrap();
+    assert!(
+        matches!(got, vt4g::idempotency::Begin::Expired(ref r) if r.key == "k1"),
+        "{got:?}"
+    );
+    // Renewal reports the database's lease end.
+    let got = s
+        .begin(store_suite::proposal("d/capture", "k4", past), past, lease)
+        .await
+        .unwrap();
+    let vt4g::idempotency::Begin::Started(rec) = got else {
+        panic!("expected Started, got {got:?}")
+    };
+    let until = s
+        .renew("d/capture", "k4", rec.lease_token, past, lease)
+        .await
+        .unwrap();
+    assert!(off(until - lease) < 60, "renewed until {until:?}");
+    guard.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_statement_times_out_and_its_connection_is_dropped() {
+    let (s, pool, guard) = db_clock_store(Duration::from_millis(300)).await;
+    let now = store_suite::t0();
+    let got = s
+        .begin(
+            store_suite::proposal("l/capture", "k", now),
+            now,
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    let vt4g::idempotency::Begin::Started(rec) = got else {
+        panic!("expected Started, got {got:?}")
+    };
+    // Another session holds the row lock and does not let go.
+    let other = postgres::pool(&database_url(), 1).unwrap();
+    let mut locker = other.get().await.unwrap();
+    let tx = locker.transaction().await.unwrap();
+    tx.execute(
+        &format!(
+            "SELECT 1 FROM {} WHERE scope = 'l/capture' FOR UPDATE",
+            s.config().table("idempotency")
+        ),
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(pool.status().size, 1);
+    let err = s
+        .complete(
+            "l/capture",
+            "k",
+            rec.lease_token,
+            vt4g::idempotency::StoredResponse {
+                http_status: 200,
+                body: b"{}".to_vec(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Timeout(_)), "{err:?}");
+    assert_eq!(
+        pool.status().size,
+        0,
+        "the timed-out connection left the pool"
+    );
+    tx.rollback().await.unwrap();
+    drop(locker);
+    // Once the lock is gone the retried complete goes through.
+    s.complete(
+        "l/capture",
+        "k",
+        rec.lease_token,
+        vt4g::idempotency::StoredResponse {
+            http_status: 200,
+            body: b"{}".to_vec(),
+        },
+    )
+    .await
+    .unwrap();
+    guard.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_session_costs_at_most_one_failed_operation() {
+    let (_, cfg, guard) = fresh("vt4g_").await;
+    let app = format!("vt4g_kill_{}", uuid::Uuid::new_v4().simple());
+    let url = format!("{}?application_name={app}", database_url());
+    let pool = postgres::pool(&url, 1).unwrap();
+    let s = PostgresStore::new(pool, cfg.with_time_source(TimeSource::Database));
+    assert!(s.get("x").await.unwrap().is_none());
+    let admin = postgres::pool(&database_url(), 1).unwrap();
+    let killed: i64 = admin
+        .get()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = $1",
+            &[&app],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(killed, 1);
+    // The pool's only connection is dead: one operation may fail on it, the next
+    // runs on a new connection.
+    let first = s.get("x").await;
+    if let Err(e) = &first {
+        assert!(matches!(e, StoreError::Backend(_)), "{e:?}");
+    }
+    assert!(s.get("x").await.unwrap().is_none());
+    guard.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durability_check_warns_when_synchronous_commit_is_off() {
+    let pool = postgres::pool(&database_url(), 1).unwrap();
+    let report = postgres::check_durability(&pool).await.unwrap();
+    assert_eq!(report.synchronous_commit, "on", "{report:?}");
+    assert!(report.is_durable(), "{report:?}");
+    let sep = if database_url().contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let off = postgres::pool(
+        &format!(
+            "{}{sep}options=-c%20synchronous_commit%3Doff",
+            database_url()
+        ),
+        1,
+    )
+    .unwrap();
+    let report = postgres::check_durability(&off).await.unwrap();
+    assert_eq!(report.synchronous_commit, "off");
+    assert!(!report.is_durable());
+    assert!(
+        report.warnings[0].contains("synchronous_commit is off"),
+        "{report:?}"
+    );
 }

@@ -88,6 +88,7 @@ async fn discard_expired_only_removes_expired_in_flight_entries() {
     s.complete(
         "b",
         "kb",
+        1,
         vt4g::idempotency::StoredResponse {
             http_status: 200,
             body: b"{}".to_vec(),

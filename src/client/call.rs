@@ -103,6 +103,7 @@ async fn execute_inner<T: DeserializeOwned>(
             state: RecordState::InFlight,
             lease_until: now + inner.lease,
             response: None,
+            lease_token: 0,
         };
         return ledger::execute_scoped(inner, store.as_ref(), proposal, span, code_of).await;
     }

@@ -64,8 +64,10 @@
 //! (or the command is getTransactionResult); and the `retry_request` codes
 //! `UA-LMT-001`, `UA-REQ-005`, `UA-PRV-001`, `UA-SYS-003`, `UA-SYS-004`.
 //! Never retried: success, `UA-000-002`, `UA-U00-001`, `UA-P00-001`, pending
-//! `UA-PND-*` and every other failure; and nothing is resent once the key is
-//! 24 h old (minus a one-minute safety margin) by the injected [`Clock`].
+//! `UA-PND-*` and every other failure; and nothing is sent once the key is
+//! 24 h old minus [`RetryPolicy::key_resend_margin`] (default 10 min, i.e.
+//! 23 h 50 min) by the injected [`Clock`] (under a ledger scope, the age the
+//! ledger's clock gave at `begin`, carried forward on ours).
 //! A `Retry-After` on a retried 429 or 503 answer is honoured: the client
 //! waits at least that long, or, when that is longer than the policy allows,
 //! returns the error with [`Error::retry_after`] set.
@@ -107,7 +109,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use outcome::Outcome;
 /// The `reqwest` this crate is built with, for [`ClientBuilder::http_client`].
 pub use reqwest;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, DEFAULT_KEY_RESEND_MARGIN};
 pub use vt4g_generated::rules::RequestMode;
 
 use crate::generated::types;
@@ -124,8 +126,16 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default per-attempt request timeout (VeriTrans publishes none).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default lease on a ledger entry while a call is in flight: longer than the
-/// longest a call can take with the default policy and timeouts.
+/// longest a call can take with the default policy and timeouts (60 s budget
+/// + 30 s request timeout). The holder renews it while it works.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(5 * 60);
+
+/// The lease [`ClientBuilder::build`] requires at least, for a worst-case call
+/// of `worst` ([`RetryPolicy::worst_case_call`]): `worst` plus a margin of 10 %
+/// (at least 100 ms) for the ledger's own statements around the call.
+pub fn min_lease(worst: Duration) -> Duration {
+    worst.saturating_add((worst / 10).max(Duration::from_millis(100)))
+}
 /// The user agent sent with every request.
 pub const USER_AGENT: &str = concat!("vt4g/", env!("CARGO_PKG_VERSION"), " (+rust)");
 
@@ -253,7 +263,16 @@ impl ClientBuilder {
     }
 
     /// How long a scope's ledger entry stays leased to this client while a
-    /// call is in flight (default 5 min).
+    /// call is in flight (default 5 min). While the call runs, a heartbeat
+    /// renews the lease every third of it (on the ledger's clock), so a live
+    /// holder keeps it however long the call takes; the lease is how soon
+    /// another process may take over after this one died.
+    ///
+    /// [`build`](Self::build) refuses (with an idempotency store) a lease
+    /// shorter than [`min_lease`] of the worst-case call
+    /// ([`RetryPolicy::worst_case_call`] with the request timeout): even if
+    /// renewal fails (ledger unreachable), no other holder can take the
+    /// scope over and resend while this call's request may still be on the wire.
     pub fn ledger_lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self
@@ -329,8 +348,27 @@ impl ClientBuilder {
     /// was given, when the base URL does not parse as an http(s) URL, when
     /// the HTTP client cannot be built, or when both
     /// [`http_client`](Self::http_client) and
-    /// [`connect_timeout`](Self::connect_timeout) were given.
+    /// [`connect_timeout`](Self::connect_timeout) were given, or when an
+    /// idempotency store is set and the [`ledger_lease`](Self::ledger_lease)
+    /// is shorter than [`min_lease`] of the worst-case call.
     pub fn build(self) -> Result<Client, Error> {
+        if self.store.is_some() {
+            let worst = self.retry.worst_case_call(self.request_timeout);
+            let need = min_lease(worst);
+            if self.lease < need {
+                return Err(Error::Config(format!(
+                    "ledger_lease {:?} is shorter than the worst-case call: {:?} \
+                     (retry budget max_elapsed {:?} + request timeout {:?}, or the request \
+                     timeout alone with one attempt) + 10 % margin = {:?}; another process \
+                     could take the scope over while this call's request is on the wire",
+                    self.lease,
+                    worst,
+                    self.retry.get_max_elapsed(),
+                    self.request_timeout,
+                    need
+                )));
+            }
+        }
         let (base, mode) = self.base.ok_or_else(|| {
             Error::Config("no environment: call .sandbox(), .live() or .base_url()".into())
         })?;

@@ -6,8 +6,16 @@ use std::time::Duration;
 
 use crate::idempotency::KEY_LIFETIME;
 
-/// No retry is started when the key is this close to its 24 h life.
-pub(crate) const KEY_SAFETY_MARGIN: Duration = Duration::from_secs(60);
+/// The default [`RetryPolicy::key_resend_margin`]: no request is sent with a
+/// key older than 23 h 50 min.
+///
+/// The API forgets a key 24 h after its first use and then processes a resend
+/// as a new request (a duplicate). A send is decided on the key's age as
+/// measured when the attempt starts; between that and the API's own check lie
+/// the request's time on the wire (up to the request timeout, 30 s by default)
+/// and any difference between our clock and VeriTrans's. Ten minutes covers
+/// both with a wide margin while giving up only the last 0.7 % of the key's life.
+pub const DEFAULT_KEY_RESEND_MARGIN: Duration = Duration::from_secs(10 * 60);
 
 /// Bounded exponential backoff with full jitter.
 ///
@@ -32,7 +40,8 @@ pub(crate) const KEY_SAFETY_MARGIN: Duration = Duration::from_secs(60);
 /// client's [`Clock`](crate::client::Clock)), the wait is at least that long:
 /// the client never resends earlier than the server asked. A `Retry-After`
 /// longer than `max_backoff`, or one that would end the wait after
-/// `max_elapsed` or within a minute of the idempotency key's 24 h life, ends
+/// `max_elapsed` or within [`key_resend_margin`](Self::key_resend_margin) of
+/// the idempotency key's 24 h life, ends
 /// the retries instead: the answer is returned as an error whose
 /// [`Error::retry_after`](crate::Error::retry_after) tells the caller when it
 /// may resend (with the same key). `Retry-After` never makes an answer
@@ -75,16 +84,19 @@ pub struct RetryPolicy {
     initial_backoff: Duration,
     max_backoff: Duration,
     max_elapsed: Duration,
+    key_resend_margin: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// 4 attempts in all, 250 ms initial backoff, 5 s cap, 60 s total.
+    /// 4 attempts in all, 250 ms initial backoff, 5 s cap, 60 s total; no send
+    /// with a key older than 24 h − [`DEFAULT_KEY_RESEND_MARGIN`].
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(5),
             max_elapsed: Duration::from_secs(60),
+            key_resend_margin: DEFAULT_KEY_RESEND_MARGIN,
         }
     }
 }
@@ -120,6 +132,32 @@ impl RetryPolicy {
     pub fn max_elapsed(mut self, d: Duration) -> Self {
         self.max_elapsed = d;
         self
+    }
+
+    /// No request — first attempt, retry or a resume of a ledger scope — is
+    /// sent with a key whose age plus the wait before it reaches 24 h minus
+    /// `margin` (default [`DEFAULT_KEY_RESEND_MARGIN`], 10 min; at least 1 min).
+    /// The call then fails with
+    /// [`Error::IdempotencyKeyExpired`](crate::Error::IdempotencyKeyExpired).
+    pub fn key_resend_margin(mut self, margin: Duration) -> Self {
+        self.key_resend_margin = margin.clamp(Duration::from_secs(60), KEY_LIFETIME);
+        self
+    }
+
+    /// See [`key_resend_margin`](Self::key_resend_margin).
+    pub fn get_key_resend_margin(&self) -> Duration {
+        self.key_resend_margin
+    }
+
+    /// The longest one call can keep a request on the wire: the request
+    /// timeout alone with one attempt, else the time budget (`max_elapsed`,
+    /// after which no retry starts) plus the last attempt's request timeout.
+    pub fn worst_case_call(&self, request_timeout: Duration) -> Duration {
+        if self.max_attempts <= 1 {
+            request_timeout
+        } else {
+            self.max_elapsed.saturating_add(request_timeout)
+        }
     }
 
     /// Total attempts including the first.
@@ -194,7 +232,7 @@ pub(crate) enum Stop {
     RetryAfterTooLong,
     /// The wait would end after `max_elapsed` from the first attempt.
     Elapsed,
-    /// The wait would end within [`KEY_SAFETY_MARGIN`] of the key's 24 h life.
+    /// The wait would end within the key resend margin of the key's 24 h life.
     KeyAge,
 }
 
@@ -207,13 +245,13 @@ pub(crate) enum Decision {
     Stop(Stop),
 }
 
-/// `true` when a wait of `extra` would bring a key of age `key_age` within
-/// [`KEY_SAFETY_MARGIN`] of its 24 h life (`None`: no key, never too old).
-pub(crate) fn key_too_old(key_age: Option<Duration>, extra: Duration) -> bool {
-    key_age.is_some_and(|age| age + extra + KEY_SAFETY_MARGIN >= KEY_LIFETIME)
-}
-
 impl RetryPolicy {
+    /// `true` when a wait of `extra` would bring a key of age `key_age` within
+    /// the key resend margin of its 24 h life (`None`: no key, never too old).
+    pub(crate) fn key_too_old(&self, key_age: Option<Duration>, extra: Duration) -> bool {
+        key_age.is_some_and(|age| age + extra + self.key_resend_margin >= KEY_LIFETIME)
+    }
+
     /// Whether to resend after an attempt, and after how long.
     ///
     /// `attempts` counts the attempts made, this one included. `resend_safe`:
@@ -270,7 +308,7 @@ impl RetryPolicy {
         if elapsed() + delay > self.max_elapsed {
             return Decision::Stop(Stop::Elapsed);
         }
-        if key_too_old(key_age(), delay) {
+        if self.key_too_old(key_age(), delay) {
             return Decision::Stop(Stop::KeyAge);
         }
         Decision::Retry(delay)
@@ -318,7 +356,7 @@ mod tests {
             retry_after,
         };
         // The key age at which a wait of `delay` just reaches the safety margin.
-        let key_edge = |delay: Duration| KEY_LIFETIME - KEY_SAFETY_MARGIN - delay;
+        let key_edge = |delay: Duration| KEY_LIFETIME - DEFAULT_KEY_RESEND_MARGIN - delay;
 
         // (outcome, attempts, resend_safe, elapsed, key age, expected)
         type Row = (
@@ -425,13 +463,11 @@ mod tests {
 
     #[test]
     fn key_too_old_edges() {
-        let edge = KEY_LIFETIME - KEY_SAFETY_MARGIN;
-        assert!(!key_too_old(None, KEY_LIFETIME * 10));
-        assert!(!key_too_old(
-            Some(edge - Duration::from_nanos(1)),
-            Duration::ZERO
-        ));
-        assert!(key_too_old(Some(edge), Duration::ZERO));
-        assert!(key_too_old(Some(Duration::ZERO), edge));
+        let edge = KEY_LIFETIME - DEFAULT_KEY_RESEND_MARGIN;
+        assert!(!RetryPolicy::default().key_too_old(None, KEY_LIFETIME * 10));
+        assert!(!RetryPolicy::default()
+            .key_too_old(Some(edge - Duration::from_nanos(1)), Duration::ZERO));
+        assert!(RetryPolicy::default().key_too_old(Some(edge), Duration::ZERO));
+        assert!(RetryPolicy::default().key_too_old(Some(Duration::ZERO), edge));
     }
 }

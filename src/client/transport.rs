@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::decode::{
     classify_parsed, decode_error, parse_retry_after, read_answer, with_retry_after,
 };
-use super::retry::{key_too_old, AttemptOutcome, Decision};
+use super::retry::{AttemptOutcome, Decision};
 use super::typed::CodeOf;
 use super::{Inner, Outcome};
 use crate::idempotency::StoredResponse;
@@ -99,7 +99,7 @@ pub(crate) async fn send_with_retries<T: DeserializeOwned>(
         p.key.as_ref()?;
         inner.clock.now().duration_since(p.key_created_at).ok()
     };
-    if key_too_old(key_age(), Duration::ZERO) {
+    if policy.key_too_old(key_age(), Duration::ZERO) {
         return Err(Error::IdempotencyKeyExpired {
             key: p.key.clone().unwrap_or_default(),
             scope: None,

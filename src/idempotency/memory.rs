@@ -24,7 +24,11 @@ use super::{Begin, IdempotencyRecord, IdempotencyStore, RecordState, StoreError,
 ///   (never taken over, never resent);
 /// - in-flight entry with `lease_until > now` → `InFlightElsewhere`;
 /// - in-flight entry with `lease_until <= now` → its lease becomes `now + lease`
+///   and its [`lease_token`](IdempotencyRecord::lease_token) is incremented
 ///   → `Resumed` (with the stored key and body, not the proposal's).
+///
+/// Its clock is the `now` the caller passes (the client's injectable
+/// [`Clock`](crate::client::Clock)): one process, one clock.
 ///
 /// ```
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -45,6 +49,7 @@ use super::{Begin, IdempotencyRecord, IdempotencyStore, RecordState, StoreError,
 ///     state: RecordState::InFlight,
 ///     lease_until: now,
 ///     response: None,
+///     lease_token: 0,
 /// };
 /// let lease = Duration::from_secs(30);
 /// assert!(matches!(store.begin(proposal.clone(), now, lease).await?, Begin::Started(_)));
@@ -161,6 +166,26 @@ pub(crate) enum ExistingDecision {
     TakeOver,
 }
 
+/// The entry of `scope` if `key` and `token` name its current holder:
+/// [`StoreError::NotFound`] without an entry for `key`,
+/// [`StoreError::LeaseLost`] when the token is not the current one.
+fn holder<'m>(
+    map: &'m mut HashMap<String, IdempotencyRecord>,
+    scope: &str,
+    key: &str,
+    token: u64,
+) -> Result<&'m mut IdempotencyRecord, StoreError> {
+    match map.get_mut(scope) {
+        Some(rec) if rec.key == key && rec.lease_token == token => Ok(rec),
+        Some(rec) if rec.key == key => Err(StoreError::LeaseLost {
+            scope: scope.to_owned(),
+        }),
+        _ => Err(StoreError::NotFound {
+            scope: scope.to_owned(),
+        }),
+    }
+}
+
 /// `now + lease`, saturating far in the future instead of overflowing.
 pub(crate) fn lease_end(now: SystemTime, lease: Duration) -> SystemTime {
     now.checked_add(lease)
@@ -182,6 +207,7 @@ impl IdempotencyStore for InMemoryStore {
                 rec.state = RecordState::InFlight;
                 rec.response = None;
                 rec.lease_until = lease_end(now, lease);
+                rec.lease_token = 1;
                 map.insert(rec.scope.clone(), rec.clone());
                 Ok(Begin::Started(rec))
             }
@@ -191,44 +217,63 @@ impl IdempotencyStore for InMemoryStore {
                 ExistingDecision::InFlightElsewhere => Begin::InFlightElsewhere(existing.clone()),
                 ExistingDecision::TakeOver => {
                     existing.lease_until = lease_end(now, lease);
+                    existing.lease_token += 1;
                     Begin::Resumed(existing.clone())
                 }
             }),
         }
     }
 
+    async fn renew(
+        &self,
+        scope: &str,
+        key: &str,
+        token: u64,
+        now: SystemTime,
+        lease: Duration,
+    ) -> Result<SystemTime, StoreError> {
+        let mut map = self.lock()?;
+        let rec = holder(&mut map, scope, key, token)?;
+        if rec.state != RecordState::InFlight {
+            return Err(StoreError::LeaseLost {
+                scope: scope.to_owned(),
+            });
+        }
+        rec.lease_until = lease_end(now, lease);
+        Ok(rec.lease_until)
+    }
+
     async fn complete(
         &self,
         scope: &str,
         key: &str,
+        token: u64,
         response: StoredResponse,
     ) -> Result<(), StoreError> {
         let mut map = self.lock()?;
         match map.get_mut(scope) {
-            Some(rec) if rec.key == key => {
-                if rec.state == RecordState::InFlight {
-                    rec.state = RecordState::Completed;
-                    rec.response = Some(response);
-                }
+            Some(rec) if rec.key == key && rec.state == RecordState::Completed => Ok(()),
+            _ => {
+                let rec = holder(&mut map, scope, key, token)?;
+                rec.state = RecordState::Completed;
+                rec.response = Some(response);
                 Ok(())
             }
-            _ => Err(StoreError::NotFound {
-                scope: scope.to_owned(),
-            }),
         }
     }
 
-    async fn release(&self, scope: &str, key: &str) -> Result<(), StoreError> {
+    async fn release(&self, scope: &str, key: &str, token: u64) -> Result<(), StoreError> {
         let mut map = self.lock()?;
-        match map.get_mut(scope) {
-            Some(rec) if rec.key == key && rec.state == RecordState::InFlight => {
-                rec.lease_until = UNIX_EPOCH;
-                Ok(())
+        match map.get(scope) {
+            Some(rec) if rec.key == key && rec.state == RecordState::InFlight => {}
+            _ => {
+                return Err(StoreError::NotFound {
+                    scope: scope.to_owned(),
+                })
             }
-            _ => Err(StoreError::NotFound {
-                scope: scope.to_owned(),
-            }),
         }
+        holder(&mut map, scope, key, token)?.lease_until = UNIX_EPOCH;
+        Ok(())
     }
 
     async fn get(&self, scope: &str) -> Result<Option<IdempotencyRecord>, StoreError> {

@@ -68,6 +68,13 @@ pub struct IdempotencyRecord {
     pub lease_until: SystemTime,
     /// The final answer, when `state == Completed`.
     pub response: Option<StoredResponse>,
+    /// The fencing token of the current lease: set to 1 when the entry is
+    /// created and incremented by every take-over ([`Begin::Resumed`]).
+    /// [`renew`](IdempotencyStore::renew), [`complete`](IdempotencyStore::complete)
+    /// and [`release`](IdempotencyStore::release) succeed only for the holder of
+    /// the current token, so a holder whose lease was taken over cannot
+    /// overwrite the new holder's entry. Ignored in a proposal.
+    pub lease_token: u64,
 }
 
 impl std::fmt::Debug for IdempotencyRecord {
@@ -83,6 +90,7 @@ impl std::fmt::Debug for IdempotencyRecord {
             .field("state", &self.state)
             .field("lease_until", &self.lease_until)
             .field("has_response", &self.response.is_some())
+            .field("lease_token", &self.lease_token)
             .finish()
     }
 }
@@ -93,6 +101,42 @@ impl IdempotencyRecord {
         now.duration_since(self.created_at)
             .map(|age| age >= KEY_LIFETIME)
             .unwrap_or(false)
+    }
+
+    /// Whether this entry records the same request as `command` with these
+    /// body bytes (by their [`body_fingerprint`]) and this `paymentId`.
+    ///
+    /// A scope is bound to all three: the Unified API tells requests apart by
+    /// key, API (command) and `paymentId`, and a capture and a cancel of one
+    /// order can have byte-identical bodies, so the body alone does not
+    /// identify the operation. Anything else under an existing scope is an
+    /// [`IdempotencyConflict`](crate::Error::IdempotencyConflict) and nothing is sent.
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// use vt4g::idempotency::{body_fingerprint, IdempotencyRecord, RecordState};
+    /// use vt4g::Command;
+    /// let body = br#"{"order":{"paymentId":"o-1"}}"#;
+    /// let rec = IdempotencyRecord {
+    ///     scope: "o-1/capture".into(), key: "k".into(), command: Command::Capture,
+    ///     payment_id: Some("o-1".into()), fingerprint: body_fingerprint(body),
+    ///     body: body.to_vec(), created_at: SystemTime::UNIX_EPOCH,
+    ///     state: RecordState::InFlight, lease_until: SystemTime::UNIX_EPOCH,
+    ///     response: None, lease_token: 1,
+    /// };
+    /// assert!(rec.is_same_request(Command::Capture, Some("o-1"), &body_fingerprint(body)));
+    /// // A cancel with the very same bytes is another operation.
+    /// assert!(!rec.is_same_request(Command::Cancel, Some("o-1"), &body_fingerprint(body)));
+    /// ```
+    pub fn is_same_request(
+        &self,
+        command: Command,
+        payment_id: Option<&str>,
+        fingerprint: &[u8; 32],
+    ) -> bool {
+        self.command == command
+            && self.payment_id.as_deref() == payment_id
+            && self.fingerprint == *fingerprint
     }
 }
 
@@ -122,12 +166,24 @@ pub enum StoreError {
     /// contains request bodies or credentials.
     #[error("idempotency store backend error: {0}")]
     Backend(String),
-    /// `complete`/`release` named a scope or key the store does not hold.
+    /// `complete`/`release`/`renew` named a scope or key the store does not hold.
     #[error("idempotency scope {scope:?} holds no in-flight entry with that key")]
     NotFound {
         /// The scope asked for.
         scope: String,
     },
+    /// The entry is in flight under another holder's lease token: this caller's
+    /// lease ran out and was taken over. It must not write the entry any more.
+    #[error("idempotency scope {scope:?}: the lease was taken over by another holder")]
+    LeaseLost {
+        /// The scope asked for.
+        scope: String,
+    },
+    /// A database operation did not finish within the configured statement
+    /// timeout; its connection was discarded. The operation may or may not
+    /// have been applied.
+    #[error("idempotency store operation timed out after {0:?}")]
+    Timeout(Duration),
 }
 
 /// The idempotency ledger.
@@ -135,14 +191,29 @@ pub enum StoreError {
 /// Implementations must make [`begin`](IdempotencyStore::begin) atomic: two
 /// callers racing on one scope (threads, processes or replicas) must end with
 /// one `Started` and the other `InFlightElsewhere` (or `Completed`), sharing one key.
+///
+/// **Time.** Every time a store compares or stores — lease ends, `created_at`
+/// and the 24 h key age — comes from one clock: the store's. The in-memory
+/// store uses the `now` its caller passes (the client's injectable
+/// [`Clock`](crate::client::Clock)); `PostgresStore` (feature `postgres`) ignores `now` and uses
+/// the database server's clock, so replicas with skewed clocks agree. A
+/// returned [`Begin::Started`]/[`Begin::Resumed`] record has
+/// `lease_until = store now + lease`, which tells the caller the store's
+/// current time.
+///
+/// **Leases.** `Started` and `Resumed` hand the caller the entry's current
+/// [`lease_token`](IdempotencyRecord::lease_token); `renew`, `complete` and
+/// `release` are conditional on it.
 #[async_trait::async_trait]
 pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
     /// Atomically creates `proposal` for `proposal.scope` or reports the entry
-    /// that already exists (see [`Begin`]). `now` comes from the caller's clock;
-    /// `lease` is how long the caller holds an in-flight entry.
+    /// that already exists (see [`Begin`]). `now` is the caller's time (used
+    /// only by stores without a clock of their own); `lease` is how long the
+    /// caller holds an in-flight entry.
     ///
     /// # Errors
-    /// [`StoreError::Backend`] when the backend fails; nothing is written then.
+    /// [`StoreError::Backend`] or [`StoreError::Timeout`] when the backend fails;
+    /// the caller must then not send (the entry may or may not exist).
     async fn begin(
         &self,
         proposal: IdempotencyRecord,
@@ -150,27 +221,54 @@ pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
         lease: Duration,
     ) -> Result<Begin, StoreError>;
 
-    /// Stores the final answer for `scope`/`key` and marks it `Completed`.
+    /// Extends the lease of the in-flight entry `scope`/`key` held with
+    /// `token` to store-now + `lease`, and returns the new lease end (on the
+    /// store's clock). Succeeds also after the lease ran out, as long as
+    /// nobody took the entry over.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] if no such entry; [`StoreError::Backend`] on failure.
+    /// [`StoreError::LeaseLost`] when another holder took the entry over (or it
+    /// was completed); [`StoreError::NotFound`] if no entry holds `key`;
+    /// [`StoreError::Backend`] / [`StoreError::Timeout`] on failure.
+    async fn renew(
+        &self,
+        scope: &str,
+        key: &str,
+        token: u64,
+        now: SystemTime,
+        lease: Duration,
+    ) -> Result<SystemTime, StoreError>;
+
+    /// Stores the final answer for `scope`/`key` and marks it `Completed`, if
+    /// `token` is the entry's current lease token. Completing an entry that is
+    /// already completed with `key` succeeds and keeps the first answer (the
+    /// API answers one key with one response).
+    ///
+    /// # Errors
+    /// [`StoreError::LeaseLost`] if the entry is in flight under another
+    /// token; [`StoreError::NotFound`] if no such entry;
+    /// [`StoreError::Backend`] / [`StoreError::Timeout`] on failure.
     async fn complete(
         &self,
         scope: &str,
         key: &str,
+        token: u64,
         response: StoredResponse,
     ) -> Result<(), StoreError>;
 
     /// Gives up the lease on an in-flight entry without completing it (the
-    /// outcome is unknown or pending), so that a later resume may take it over at once.
+    /// outcome is unknown or pending), so that a later resume may take it over
+    /// at once; only the holder of `token` may.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] if no such entry; [`StoreError::Backend`] on failure.
-    async fn release(&self, scope: &str, key: &str) -> Result<(), StoreError>;
+    /// [`StoreError::LeaseLost`] if the entry is in flight under another
+    /// token; [`StoreError::NotFound`] if no such in-flight entry;
+    /// [`StoreError::Backend`] / [`StoreError::Timeout`] on failure.
+    async fn release(&self, scope: &str, key: &str, token: u64) -> Result<(), StoreError>;
 
     /// The entry for `scope`, if any.
     ///
     /// # Errors
-    /// [`StoreError::Backend`] on failure.
+    /// [`StoreError::Backend`] / [`StoreError::Timeout`] on failure.
     async fn get(&self, scope: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
 }

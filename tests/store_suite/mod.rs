@@ -40,6 +40,7 @@ pub fn proposal(scope: &str, key: &str, now: SystemTime) -> IdempotencyRecord {
         state: RecordState::InFlight,
         lease_until: now,
         response: None,
+        lease_token: 0,
     }
 }
 
@@ -70,6 +71,7 @@ pub async fn started_then_in_flight_elsewhere_shares_key<S: IdempotencyStore + '
     assert_eq!(rec.state, RecordState::InFlight);
     assert_eq!(rec.lease_until, now + lease());
     assert_eq!(rec.response, None);
+    assert_eq!(rec.lease_token, 1);
 
     // A second replica with its own proposal shares the first key and body.
     let later = now + Duration::from_secs(5);
@@ -111,7 +113,7 @@ pub async fn completed_returns_the_stored_response<S: IdempotencyStore + 'static
         .await
         .unwrap();
     let answer = resp(200, b"{\"result\":{\"resultCode\":\"UA-000-000\"}}");
-    s.complete(scope, "key-c", answer.clone()).await.unwrap();
+    s.complete(scope, "key-c", 1, answer.clone()).await.unwrap();
 
     // Even with the lease still running, and long after, the answer is returned.
     for dt in [0, 1, 3600, 2 * 24 * 3600] {
@@ -138,10 +140,10 @@ pub async fn complete_twice_keeps_the_first_answer<S: IdempotencyStore + 'static
     s.begin(proposal(scope, "key-d", now), now, lease())
         .await
         .unwrap();
-    s.complete(scope, "key-d", resp(200, b"first"))
+    s.complete(scope, "key-d", 1, resp(200, b"first"))
         .await
         .unwrap();
-    s.complete(scope, "key-d", resp(500, b"second"))
+    s.complete(scope, "key-d", 1, resp(500, b"second"))
         .await
         .unwrap();
     let rec = s.get(scope).await.unwrap().unwrap();
@@ -152,31 +154,33 @@ pub async fn complete_and_release_need_the_right_key<S: IdempotencyStore + 'stat
     let now = t0();
     let scope = "order-4/capture";
     assert!(matches!(
-        s.complete("nope", "k", resp(200, b"")).await,
+        s.complete("nope", "k", 1, resp(200, b"")).await,
         Err(StoreError::NotFound { .. })
     ));
     assert!(matches!(
-        s.release("nope", "k").await,
+        s.release("nope", "k", 1).await,
         Err(StoreError::NotFound { .. })
     ));
     s.begin(proposal(scope, "key-e", now), now, lease())
         .await
         .unwrap();
     assert!(matches!(
-        s.complete(scope, "wrong", resp(200, b"")).await,
+        s.complete(scope, "wrong", 1, resp(200, b"")).await,
         Err(StoreError::NotFound { .. })
     ));
     assert!(matches!(
-        s.release(scope, "wrong").await,
+        s.release(scope, "wrong", 1).await,
         Err(StoreError::NotFound { .. })
     ));
     // Still in flight under the original key.
     let rec = s.get(scope).await.unwrap().unwrap();
     assert_eq!(rec.state, RecordState::InFlight);
-    s.complete(scope, "key-e", resp(200, b"ok")).await.unwrap();
+    s.complete(scope, "key-e", 1, resp(200, b"ok"))
+        .await
+        .unwrap();
     // A completed entry has no lease to release.
     assert!(matches!(
-        s.release(scope, "key-e").await,
+        s.release(scope, "key-e", 1).await,
         Err(StoreError::NotFound { .. })
     ));
     assert_eq!(s.get("unknown").await.unwrap(), None);
@@ -203,6 +207,7 @@ pub async fn lease_expiry_resumes_with_the_stored_key_and_body<S: IdempotencySto
     assert_eq!(rec.body, p1.body);
     assert_eq!(rec.created_at, now);
     assert_eq!(rec.lease_until, at + lease());
+    assert_eq!(rec.lease_token, 2, "a take-over is a new lease token");
 
     // The resumer now holds the lease.
     let at2 = at + Duration::from_secs(1);
@@ -216,7 +221,7 @@ pub async fn lease_expiry_resumes_with_the_stored_key_and_body<S: IdempotencySto
     );
 
     // The resumer completes with the shared key.
-    s.complete(scope, "key-f", resp(200, b"done"))
+    s.complete(scope, "key-f", 2, resp(200, b"done"))
         .await
         .unwrap();
     let got = s
@@ -236,7 +241,7 @@ pub async fn release_lets_a_resume_take_over_at_once<S: IdempotencyStore + 'stat
     )
     .await
     .unwrap();
-    s.release(scope, "key-j").await.unwrap();
+    s.release(scope, "key-j", 1).await.unwrap();
     let got = s
         .begin(proposal(scope, "key-k", now), now, lease())
         .await
@@ -265,7 +270,7 @@ pub async fn a_key_past_24h_is_never_reused<S: IdempotencyStore + 'static>(s: Ar
         matches!(got, Begin::Resumed(ref r) if r.key == "key-l"),
         "{got:?}"
     );
-    s.release(scope, "key-l").await.unwrap();
+    s.release(scope, "key-l", 2).await.unwrap();
 
     // At and after 24 h: Expired, every time, without taking the lease.
     for dt in [0, 1, 7 * 24 * 3600] {
@@ -296,6 +301,99 @@ pub async fn a_key_past_24h_is_never_reused<S: IdempotencyStore + 'static>(s: Ar
     assert!(matches!(got, Begin::Expired(_)), "{got:?}");
 }
 
+pub async fn a_taken_over_holder_cannot_write<S: IdempotencyStore + 'static>(s: Arc<S>) {
+    let now = t0();
+    let scope = "order-12/capture";
+    let Begin::Started(first) = s
+        .begin(proposal(scope, "key-q", now), now, lease())
+        .await
+        .unwrap()
+    else {
+        panic!("expected Started")
+    };
+    // The first holder stalls past its lease; a second one takes over.
+    let at = now + lease() + Duration::from_secs(1);
+    let got = s
+        .begin(proposal(scope, "key-r", at), at, lease())
+        .await
+        .unwrap();
+    let Begin::Resumed(second) = got else {
+        panic!("expected Resumed, got {got:?}")
+    };
+    assert_eq!(second.key, "key-q");
+    assert_ne!(second.lease_token, first.lease_token);
+
+    // The stale holder can neither complete, release nor renew.
+    let stale = first.lease_token;
+    assert!(matches!(
+        s.complete(scope, "key-q", stale, resp(500, b"stale")).await,
+        Err(StoreError::LeaseLost { .. })
+    ));
+    assert!(matches!(
+        s.release(scope, "key-q", stale).await,
+        Err(StoreError::LeaseLost { .. })
+    ));
+    assert!(matches!(
+        s.renew(scope, "key-q", stale, at, lease()).await,
+        Err(StoreError::LeaseLost { .. })
+    ));
+    let rec = s.get(scope).await.unwrap().unwrap();
+    assert_eq!(rec.state, RecordState::InFlight);
+    assert_eq!(rec.lease_until, at + lease(), "the new lease is intact");
+
+    // The current holder completes; the stale one's late complete keeps the first answer.
+    s.complete(scope, "key-q", second.lease_token, resp(200, b"ok"))
+        .await
+        .unwrap();
+    s.complete(scope, "key-q", stale, resp(500, b"stale"))
+        .await
+        .unwrap();
+    let rec = s.get(scope).await.unwrap().unwrap();
+    assert_eq!(rec.response, Some(resp(200, b"ok")));
+    assert!(matches!(
+        s.renew(scope, "key-q", second.lease_token, at, lease())
+            .await,
+        Err(StoreError::LeaseLost { .. })
+    ));
+    assert!(matches!(
+        s.renew(scope, "other", 1, at, lease()).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+pub async fn renew_keeps_the_lease<S: IdempotencyStore + 'static>(s: Arc<S>) {
+    let now = t0();
+    let scope = "order-13/capture";
+    let Begin::Started(rec) = s
+        .begin(proposal(scope, "key-s", now), now, lease())
+        .await
+        .unwrap()
+    else {
+        panic!("expected Started")
+    };
+    let t = rec.lease_token;
+    // Renewed 20 s in: the lease now ends at +50 s.
+    let at = now + Duration::from_secs(20);
+    let until = s.renew(scope, "key-s", t, at, lease()).await.unwrap();
+    assert_eq!(until, at + lease());
+    let at40 = now + Duration::from_secs(40);
+    let got = s
+        .begin(proposal(scope, "key-t", at40), at40, lease())
+        .await
+        .unwrap();
+    assert!(matches!(got, Begin::InFlightElsewhere(_)), "{got:?}");
+    // Renewing after the lease ran out still works while nobody took over.
+    let late = now + Duration::from_secs(55);
+    let until = s.renew(scope, "key-s", t, late, lease()).await.unwrap();
+    assert_eq!(until, late + lease());
+    let got = s
+        .begin(proposal(scope, "key-u", late), late, lease())
+        .await
+        .unwrap();
+    assert!(matches!(got, Begin::InFlightElsewhere(_)), "{got:?}");
+    assert_eq!(s.get(scope).await.unwrap().unwrap().lease_token, t);
+}
+
 pub async fn scopes_are_independent<S: IdempotencyStore + 'static>(s: Arc<S>) {
     let now = t0();
     for i in 0..5 {
@@ -306,7 +404,7 @@ pub async fn scopes_are_independent<S: IdempotencyStore + 'static>(s: Arc<S>) {
             .unwrap();
         assert!(matches!(got, Begin::Started(_)), "{got:?}");
     }
-    s.complete("order-8-2/capture", "key-2", resp(200, b"x"))
+    s.complete("order-8-2/capture", "key-2", 1, resp(200, b"x"))
         .await
         .unwrap();
     for i in 0..5 {
@@ -585,7 +683,9 @@ macro_rules! conformance_tests {
             scopes_are_independent,
             concurrent_begin_has_exactly_one_winner,
             concurrent_resume_has_exactly_one_winner,
-            concurrent_begin_on_many_scopes
+            concurrent_begin_on_many_scopes,
+            a_taken_over_holder_cannot_write,
+            renew_keeps_the_lease
         );
         $crate::conformance_tests!(@store $make_dedupe;
             dedupe_first_then_duplicate,
