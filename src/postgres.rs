@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhook_dedupe",
         include_str!("../migrations/0002_webhook_dedupe.sql"),
     ),
+    (
+        4,
+        "webhook_dedupe_lease",
+        include_str!("../migrations/0004_webhook_dedupe_lease.sql"),
+    ),
 ];
 
 /// Errors while setting up the Postgres backends (configuration, pool, migrations).

@@ -11,7 +11,7 @@ mod store_suite;
 use std::sync::Arc;
 use std::time::Duration;
 
-use vt4g::dedupe::{PostgresDeduper, Seen, WebhookDeduper};
+use vt4g::dedupe::{Claim, PostgresDeduper, WebhookDeduper};
 use vt4g::idempotency::{IdempotencyStore, PostgresStore, StoreError, KEY_LIFETIME};
 use vt4g::postgres::{self, Pool, PostgresConfig, MIGRATIONS};
 
@@ -97,7 +97,7 @@ async fn migrate_is_idempotent_and_records_versions() {
         .await
         .unwrap();
     let versions: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>());
     drop(client);
     guard.cleanup().await;
 }
@@ -145,7 +145,13 @@ async fn first_migration_concurrently_from_many_replicas() {
     let guard = SchemaGuard { pool, schema };
     guard.cleanup().await;
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(applied, vec![1, 2], "each version applied exactly once");
+    let mut applied = applied;
+    applied.sort_unstable();
+    assert_eq!(
+        applied,
+        MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>(),
+        "each version applied exactly once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,10 +250,7 @@ async fn backend_errors_carry_no_body_or_password() {
     // A URL with a password that cannot connect: the password is never repeated.
     let bad = postgres::pool("postgres://user:hunter2secret@127.0.0.1:1/none", 1).unwrap();
     let d = PostgresDeduper::new(bad, PostgresConfig::default());
-    let err = d
-        .check_and_record("id", now, Duration::from_secs(1))
-        .await
-        .unwrap_err();
+    let err = d.claim("id", Duration::from_secs(1)).await.unwrap_err();
     let msg = format!("{err} {err:?} {d:?}");
     assert!(!msg.contains("hunter2secret"), "{msg}");
     assert!(postgres::pool("postgres://u:hunter2secret@[bad", 1)
@@ -262,16 +265,16 @@ async fn dedupe_is_shared_across_pools() {
     let (pool, cfg, guard) = fresh("vt4g_").await;
     let r1 = PostgresDeduper::new(pool, cfg.clone());
     let r2 = PostgresDeduper::new(postgres::pool(&database_url(), 2).unwrap(), cfg);
-    let now = store_suite::t0();
-    let ttl = Duration::from_secs(60);
-    assert_eq!(
-        r1.check_and_record("wh", now, ttl).await.unwrap(),
-        Seen::First
-    );
-    assert_eq!(
-        r2.check_and_record("wh", now, ttl).await.unwrap(),
-        Seen::Duplicate
-    );
+    let lease = Duration::from_secs(60);
+    let Claim::Claimed(token) = r1.claim("wh", lease).await.unwrap() else {
+        panic!("first claim must win");
+    };
+    assert!(matches!(
+        r2.claim("wh", lease).await.unwrap(),
+        Claim::InProgress { .. }
+    ));
+    r1.complete("wh", &token, lease).await.unwrap();
+    assert_eq!(r2.claim("wh", lease).await.unwrap(), Claim::AlreadyDone);
     guard.cleanup().await;
 }
 
