@@ -145,7 +145,6 @@ async fn first_migration_concurrently_from_many_replicas() {
     let guard = SchemaGuard { pool, schema };
     guard.cleanup().await;
     assert!(errors.is_empty(), "{errors:?}");
-    let mut applied = applied;
     applied.sort_unstable();
     assert_eq!(
         applied,

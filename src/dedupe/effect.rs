@@ -23,7 +23,8 @@ use crate::webhook::{VerifiedWebhook, WebhookPayload};
 /// The identity of the business event a webhook reports.
 ///
 /// [`EffectKey::for_payload`] builds it from, in this order: `order.paymentId`
-/// (or `order.fepOrderId` when there is no paymentId), `transaction.command`,
+/// (or `fep:` followed by `order.fepOrderId` when there is no paymentId, so the
+/// two namespaces cannot collide), `transaction.command`,
 /// `transaction.fepReferenceId`, `result.status` and `result.resultCode`
 /// (absent parts are empty). Why these:
 ///
