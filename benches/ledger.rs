@@ -1,6 +1,6 @@
 //! Cost of the idempotency ledger per scoped call: `begin` (Started) followed by
 //! `complete`, on the in-memory store and on PostgreSQL, plus the webhook
-//! dedupe check.
+//! dedupe claim and complete.
 //!
 //! `cargo bench -p vt4g --features postgres --bench ledger`
 //! (PostgreSQL from `VT4G_TEST_DATABASE_URL`, default
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use vt4g::dedupe::{InMemoryDeduper, PostgresDeduper, WebhookDeduper};
+use vt4g::dedupe::{Claim, InMemoryDeduper, PostgresDeduper, WebhookDeduper};
 use vt4g::idempotency::{
     IdempotencyRecord, IdempotencyStore, InMemoryStore, PostgresStore, RecordState, StoredResponse,
 };
@@ -59,14 +59,14 @@ async fn begin_complete(store: &dyn IdempotencyStore) {
 
 async fn dedupe_once(d: &dyn WebhookDeduper) {
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    let id = format!("wh-{n}");
+    let Claim::Claimed(token) = d.claim(&id, Duration::from_secs(60)).await.unwrap() else {
+        panic!("a fresh id is claimed");
+    };
     black_box(
-        d.check_and_record(
-            &format!("wh-{n}"),
-            SystemTime::now(),
-            Duration::from_secs(60),
-        )
-        .await
-        .unwrap(),
+        d.complete(&id, &token, Duration::from_secs(60))
+            .await
+            .unwrap(),
     );
 }
 

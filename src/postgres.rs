@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ledger_lease_token",
         include_str!("../migrations/0003_ledger_lease_token.sql"),
     ),
+    (
+        4,
+        "webhook_dedupe_lease",
+        include_str!("../migrations/0004_webhook_dedupe_lease.sql"),
+    ),
 ];
 
 /// Errors while setting up the Postgres backends (configuration, pool, migrations).

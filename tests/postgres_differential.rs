@@ -8,11 +8,12 @@
 mod common;
 mod store_suite;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use proptest::prelude::*;
-use vt4g::dedupe::{InMemoryDeduper, PostgresDeduper, WebhookDeduper};
+use vt4g::dedupe::{Claim, InMemoryDeduper, LeaseToken, PostgresDeduper, WebhookDeduper};
 use vt4g::idempotency::{Begin, IdempotencyStore, InMemoryStore, PostgresStore, StoredResponse};
 use vt4g::postgres::{self, PostgresConfig, TimeSource};
 
@@ -45,12 +46,17 @@ enum Op {
     Advance {
         ms: u64,
     },
-    Dedupe {
+    /// Dedupe claim (leases and retention are an hour: the two stores run on
+    /// different clocks, so expiry is the conformance suite's business).
+    Claim {
         id: u8,
-        ttl_ms: u32,
     },
-    Forget {
+    /// Dedupe complete (`release` when `done` is false) with the holder's token
+    /// or with a stranger's.
+    Finish {
         id: u8,
+        current_token: bool,
+        done: bool,
     },
     Purge,
 }
@@ -70,8 +76,9 @@ fn op() -> impl Strategy<Value = Op> {
             4 => 0..90_000u64,
             1 => 3_600_000..(13 * 3_600_000u64),
         ].prop_map(|ms| Op::Advance { ms }),
-        2 => (0..3u8, 1..120_000u32).prop_map(|(id, ttl_ms)| Op::Dedupe { id, ttl_ms }),
-        1 => (0..3u8).prop_map(|id| Op::Forget { id }),
+        2 => (0..3u8).prop_map(|id| Op::Claim { id }),
+        2 => (0..3u8, any::<bool>(), any::<bool>())
+            .prop_map(|(id, current_token, done)| Op::Finish { id, current_token, done }),
         1 => Just(Op::Purge),
     ]
 }
@@ -84,6 +91,18 @@ fn begin_shape(b: &Begin) -> (&'static str, &vt4g::idempotency::IdempotencyRecor
         Begin::InFlightElsewhere(r) => ("elsewhere", r),
         Begin::Completed(r) => ("completed", r),
         Begin::Expired(r) => ("expired", r),
+    }
+}
+
+/// Dedupe leases and retention in this test.
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// The comparable shape of a dedupe claim (tokens and remaining time differ).
+fn claim_shape(c: &Claim) -> &'static str {
+    match c {
+        Claim::Claimed(_) => "claimed",
+        Claim::AlreadyDone => "done",
+        Claim::InProgress { .. } => "in progress",
     }
 }
 
@@ -142,6 +161,7 @@ fn run_case(b: &Backends, ops: &[Op]) -> Result<(), TestCaseError> {
     let wid = |i: u8| format!("case{case}-wh{i}");
     let mem = InMemoryStore::new();
     let mem_d = InMemoryDeduper::new();
+    let mut tokens: HashMap<u8, (LeaseToken, LeaseToken)> = HashMap::new();
     let mut now: SystemTime = store_suite::t0();
     b.rt.block_on(async {
         for op in ops {
@@ -207,21 +227,41 @@ fn run_case(b: &Backends, ops: &[Op]) -> Result<(), TestCaseError> {
                     prop_assert_eq!(m, g, "{:?}", op);
                 }
                 Op::Advance { ms } => now += Duration::from_millis(*ms),
-                Op::Dedupe { id, ttl_ms } => {
-                    let ttl = Duration::from_millis(u64::from(*ttl_ms));
-                    let m = mem_d.check_and_record(&wid(*id), now, ttl).await.unwrap();
-                    let g = b.pg_d.check_and_record(&wid(*id), now, ttl).await.unwrap();
+                Op::Claim { id } => {
+                    let m = mem_d.claim(&wid(*id), HOUR).await.unwrap();
+                    let g = b.pg_d.claim(&wid(*id), HOUR).await.unwrap();
+                    prop_assert_eq!(claim_shape(&m), claim_shape(&g), "{:?}", op);
+                    if let (Claim::Claimed(m), Claim::Claimed(g)) = (m, g) {
+                        tokens.insert(*id, (m, g));
+                    }
+                }
+                Op::Finish {
+                    id,
+                    current_token,
+                    done,
+                } => {
+                    let (m_t, g_t) = match tokens.get(id) {
+                        Some(pair) if *current_token => pair.clone(),
+                        _ => (LeaseToken::new(), LeaseToken::new()),
+                    };
+                    let (m, g) = if *done {
+                        (
+                            mem_d.complete(&wid(*id), &m_t, HOUR).await.unwrap(),
+                            b.pg_d.complete(&wid(*id), &g_t, HOUR).await.unwrap(),
+                        )
+                    } else {
+                        (
+                            mem_d.release(&wid(*id), &m_t).await.unwrap(),
+                            b.pg_d.release(&wid(*id), &g_t).await.unwrap(),
+                        )
+                    };
                     prop_assert_eq!(m, g, "{:?}", op);
                 }
-                Op::Forget { id } => {
-                    mem_d.forget(&wid(*id)).await.unwrap();
-                    b.pg_d.forget(&wid(*id)).await.unwrap();
-                }
                 Op::Purge => {
-                    // Other cases' rows share the table: compare this case's ids only,
-                    // by what survives.
-                    mem_d.purge_expired(now).await.unwrap();
-                    b.pg_d.purge_expired(now).await.unwrap();
+                    // Nothing of this case expires within a case (hour-long leases);
+                    // purging must leave this case's records alone in both.
+                    mem_d.purge_expired().await.unwrap();
+                    b.pg_d.purge_expired().await.unwrap();
                 }
             }
         }

@@ -15,7 +15,7 @@ use common::database_url;
 use std::sync::Arc;
 use std::time::Duration;
 
-use vt4g::dedupe::{PostgresDeduper, Seen, WebhookDeduper};
+use vt4g::dedupe::{Claim, PostgresDeduper, WebhookDeduper};
 use vt4g::idempotency::{IdempotencyStore, PostgresStore, StoreError, KEY_LIFETIME};
 use vt4g::postgres::{self, Pool, PostgresConfig, TimeSource, MIGRATIONS};
 
@@ -251,10 +251,7 @@ async fn backend_errors_carry_no_body_or_password() {
     // A URL with a password that cannot connect: the password is never repeated.
     let bad = postgres::pool("postgres://user:hunter2secret@127.0.0.1:1/none", 1).unwrap();
     let d = PostgresDeduper::new(bad, PostgresConfig::default());
-    let err = d
-        .check_and_record("id", now, Duration::from_secs(1))
-        .await
-        .unwrap_err();
+    let err = d.claim("id", Duration::from_secs(1)).await.unwrap_err();
     let msg = format!("{err} {err:?} {d:?}");
     assert!(!msg.contains("hunter2secret"), "{msg}");
     assert!(postgres::pool("postgres://u:hunter2secret@[bad", 1)
@@ -269,16 +266,16 @@ async fn dedupe_is_shared_across_pools() {
     let (pool, cfg, guard) = fresh("vt4g_").await;
     let r1 = PostgresDeduper::new(pool, cfg.clone());
     let r2 = PostgresDeduper::new(postgres::pool(&database_url(), 2).unwrap(), cfg);
-    let now = store_suite::t0();
-    let ttl = Duration::from_secs(60);
-    assert_eq!(
-        r1.check_and_record("wh", now, ttl).await.unwrap(),
-        Seen::First
-    );
-    assert_eq!(
-        r2.check_and_record("wh", now, ttl).await.unwrap(),
-        Seen::Duplicate
-    );
+    let lease = Duration::from_secs(60);
+    let Claim::Claimed(token) = r1.claim("wh", lease).await.unwrap() else {
+        panic!("first claim must win");
+    };
+    assert!(matches!(
+        r2.claim("wh", lease).await.unwrap(),
+        Claim::InProgress { .. }
+    ));
+    r1.complete("wh", &token, lease).await.unwrap();
+    assert_eq!(r2.claim("wh", lease).await.unwrap(), Claim::AlreadyDone);
     guard.cleanup().await;
 }
 

@@ -112,3 +112,48 @@ async fn discard_expired_only_removes_expired_in_flight_entries() {
         .unwrap();
     assert!(matches!(got, vt4g::idempotency::Begin::Started(ref r) if r.key == "ka2"));
 }
+
+#[tokio::test]
+async fn dedupe_lease_and_retention_end_exactly_at_their_expiry_on_the_injected_clock() {
+    use vt4g::dedupe::{Claim, LeaseStatus, ManualClock, WebhookDeduper};
+    let clock = ManualClock::new(store_suite::t0());
+    let d = InMemoryDeduper::with_clock(Arc::new(clock.clone()));
+    let lease = Duration::from_secs(10);
+    let Claim::Claimed(t) = d.claim("wh", lease).await.unwrap() else {
+        panic!("first claim");
+    };
+    clock.advance(lease - Duration::from_nanos(1));
+    assert_eq!(
+        d.claim("wh", lease).await.unwrap(),
+        Claim::InProgress {
+            lease_remaining: Duration::from_nanos(1)
+        }
+    );
+    // The heartbeat moves the end to now + lease.
+    assert_eq!(d.renew("wh", &t, lease).await.unwrap(), LeaseStatus::Held);
+    clock.advance(lease - Duration::from_nanos(1));
+    assert!(matches!(
+        d.claim("wh", lease).await.unwrap(),
+        Claim::InProgress { .. }
+    ));
+    // Expiry is exclusive: at exactly the end the id is claimable again.
+    clock.advance(Duration::from_nanos(1));
+    let Claim::Claimed(t2) = d.claim("wh", lease).await.unwrap() else {
+        panic!("an expired lease is taken over");
+    };
+    assert_eq!(
+        d.complete("wh", &t, lease).await.unwrap(),
+        LeaseStatus::Lost
+    );
+    let retention = Duration::from_secs(60);
+    assert_eq!(
+        d.complete("wh", &t2, retention).await.unwrap(),
+        LeaseStatus::Held
+    );
+    clock.advance(retention - Duration::from_nanos(1));
+    assert_eq!(d.claim("wh", lease).await.unwrap(), Claim::AlreadyDone);
+    assert_eq!(d.purge_expired().await.unwrap(), 0);
+    clock.advance(Duration::from_nanos(1));
+    assert_eq!(d.purge_expired().await.unwrap(), 1);
+    assert!(d.is_empty().unwrap());
+}

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use vt4g::dedupe::{Seen, WebhookDeduper};
+use vt4g::dedupe::{Claim, LeaseStatus, LeaseToken, WebhookDeduper};
 use vt4g::idempotency::{
     Begin, IdempotencyRecord, IdempotencyStore, RecordState, StoreError, StoredResponse,
     KEY_LIFETIME,
@@ -503,165 +503,193 @@ pub async fn concurrent_begin_on_many_scopes<S: IdempotencyStore + 'static>(s: A
 }
 
 // ---------------------------------------------------------------- dedupe
+//
+// Leases and retention run on the store's own clock (the database's `now()`
+// for Postgres), so these use either long durations (an hour: certainly live)
+// or 1 ms followed by a 30 ms sleep (certainly expired).
 
-pub async fn dedupe_first_then_duplicate<D: WebhookDeduper + 'static>(d: Arc<D>) {
-    let now = t0();
-    let ttl = Duration::from_secs(3600);
-    assert_eq!(
-        d.check_and_record("wh-1", now, ttl).await.unwrap(),
-        Seen::First
-    );
-    assert_eq!(
-        d.check_and_record("wh-1", now, ttl).await.unwrap(),
-        Seen::Duplicate
-    );
-    let later = now + Duration::from_secs(3599);
-    assert_eq!(
-        d.check_and_record("wh-1", later, ttl).await.unwrap(),
-        Seen::Duplicate
-    );
-    assert_eq!(
-        d.check_and_record("wh-2", now, ttl).await.unwrap(),
-        Seen::First
-    );
+/// An hour: a lease or retention that cannot end during a test.
+pub const LONG: Duration = Duration::from_secs(3600);
+/// A lease or retention that has certainly ended after [`let_expire`].
+pub const TINY: Duration = Duration::from_millis(1);
+
+/// Waits until anything given [`TINY`] has expired.
+pub async fn let_expire() {
+    tokio::time::sleep(Duration::from_millis(30)).await;
 }
 
-pub async fn dedupe_expired_id_counts_as_new<D: WebhookDeduper + 'static>(d: Arc<D>) {
-    let now = t0();
-    let ttl = Duration::from_secs(60);
-    assert_eq!(
-        d.check_and_record("wh-3", now, ttl).await.unwrap(),
-        Seen::First
-    );
-    // A duplicate does not extend the record's life.
-    let mid = now + Duration::from_secs(59);
-    assert_eq!(
-        d.check_and_record("wh-3", mid, ttl).await.unwrap(),
-        Seen::Duplicate
-    );
-    // Expiry is exclusive: at exactly now + ttl the record is gone.
-    let at = now + ttl;
-    assert_eq!(
-        d.check_and_record("wh-3", at, ttl).await.unwrap(),
-        Seen::First
-    );
-    // ... and was recorded again from `at`.
-    let at2 = at + Duration::from_secs(30);
-    assert_eq!(
-        d.check_and_record("wh-3", at2, ttl).await.unwrap(),
-        Seen::Duplicate
-    );
-}
-
-pub async fn dedupe_forget<D: WebhookDeduper + 'static>(d: Arc<D>) {
-    let now = t0();
-    let ttl = Duration::from_secs(3600);
-    d.forget("never-seen").await.unwrap();
-    assert_eq!(
-        d.check_and_record("wh-4", now, ttl).await.unwrap(),
-        Seen::First
-    );
-    d.forget("wh-4").await.unwrap();
-    assert_eq!(
-        d.check_and_record("wh-4", now, ttl).await.unwrap(),
-        Seen::First
-    );
-    assert_eq!(
-        d.check_and_record("wh-4", now, ttl).await.unwrap(),
-        Seen::Duplicate
-    );
-}
-
-pub async fn dedupe_purge_expired<D: WebhookDeduper + 'static>(d: Arc<D>) {
-    let now = t0();
-    d.check_and_record("short", now, Duration::from_secs(10))
-        .await
-        .unwrap();
-    d.check_and_record("long", now, Duration::from_secs(100))
-        .await
-        .unwrap();
-    d.check_and_record("edge", now, Duration::from_secs(50))
-        .await
-        .unwrap();
-    let at = now + Duration::from_secs(50);
-    assert_eq!(
-        d.purge_expired(at).await.unwrap(),
-        2,
-        "short and edge (expiry <= now)"
-    );
-    assert_eq!(d.purge_expired(at).await.unwrap(), 0);
-    assert_eq!(
-        d.check_and_record("long", at, Duration::from_secs(100))
-            .await
-            .unwrap(),
-        Seen::Duplicate
-    );
-    assert_eq!(
-        d.check_and_record("short", at, Duration::from_secs(100))
-            .await
-            .unwrap(),
-        Seen::First
-    );
-}
-
-pub async fn dedupe_ids_are_exact<D: WebhookDeduper + 'static>(d: Arc<D>) {
-    let now = t0();
-    let ttl = Duration::from_secs(60);
-    for id in ["abc", "ABC", "abc ", "ａｂｃ", "a'b\"c;--"] {
-        assert_eq!(
-            d.check_and_record(id, now, ttl).await.unwrap(),
-            Seen::First,
-            "{id:?}"
-        );
+pub async fn claimed<D: WebhookDeduper + 'static>(d: &D, id: &str, lease: Duration) -> LeaseToken {
+    match d.claim(id, lease).await.unwrap() {
+        Claim::Claimed(t) => t,
+        other => panic!("{id}: expected Claimed, got {other:?}"),
     }
 }
 
-pub async fn dedupe_concurrent_has_exactly_one_first<D: WebhookDeduper + 'static>(d: Arc<D>) {
-    let now = t0();
-    let mut tasks = Vec::new();
-    for _ in 0..RACERS {
-        let d = Arc::clone(&d);
-        tasks.push(tokio::spawn(async move {
-            d.check_and_record("wh-race", now, Duration::from_secs(60))
-                .await
-                .unwrap()
-        }));
-    }
-    let mut firsts = 0;
-    for t in tasks {
-        if t.await.unwrap() == Seen::First {
-            firsts += 1;
-        }
-    }
-    assert_eq!(firsts, 1);
+fn in_progress(c: &Claim) -> bool {
+    matches!(c, Claim::InProgress { lease_remaining } if *lease_remaining > Duration::ZERO && *lease_remaining <= LONG)
 }
 
-pub async fn dedupe_concurrent_on_expired_record_has_exactly_one_first<
+pub async fn dedupe_claim_in_progress_then_done<D: WebhookDeduper + 'static>(d: Arc<D>) {
+    let t = claimed(d.as_ref(), "wh-1", LONG).await;
+    let c = d.claim("wh-1", LONG).await.unwrap();
+    assert!(in_progress(&c), "{c:?}");
+    assert_eq!(d.renew("wh-1", &t, LONG).await.unwrap(), LeaseStatus::Held);
+    assert_eq!(
+        d.complete("wh-1", &t, LONG).await.unwrap(),
+        LeaseStatus::Held
+    );
+    assert_eq!(d.claim("wh-1", LONG).await.unwrap(), Claim::AlreadyDone);
+    // complete is idempotent for its own token; a done record is not released.
+    assert_eq!(
+        d.complete("wh-1", &t, LONG).await.unwrap(),
+        LeaseStatus::Held
+    );
+    assert_eq!(d.release("wh-1", &t).await.unwrap(), LeaseStatus::Lost);
+    assert_eq!(d.renew("wh-1", &t, LONG).await.unwrap(), LeaseStatus::Lost);
+    assert_eq!(d.claim("wh-1", LONG).await.unwrap(), Claim::AlreadyDone);
+    // Other ids are independent.
+    claimed(d.as_ref(), "wh-2", LONG).await;
+}
+
+pub async fn dedupe_expired_lease_is_taken_over<D: WebhookDeduper + 'static>(d: Arc<D>) {
+    let old = claimed(d.as_ref(), "wh-3", TINY).await;
+    let_expire().await;
+    let new = claimed(d.as_ref(), "wh-3", LONG).await;
+    assert_ne!(old, new);
+    // The first holder's token no longer counts for anything.
+    assert_eq!(
+        d.renew("wh-3", &old, LONG).await.unwrap(),
+        LeaseStatus::Lost
+    );
+    assert_eq!(
+        d.complete("wh-3", &old, LONG).await.unwrap(),
+        LeaseStatus::Lost
+    );
+    assert_eq!(d.release("wh-3", &old).await.unwrap(), LeaseStatus::Lost);
+    assert!(in_progress(&d.claim("wh-3", LONG).await.unwrap()));
+    assert_eq!(
+        d.complete("wh-3", &new, LONG).await.unwrap(),
+        LeaseStatus::Held
+    );
+    assert_eq!(d.claim("wh-3", LONG).await.unwrap(), Claim::AlreadyDone);
+}
+
+pub async fn dedupe_holder_may_finish_after_its_lease_if_nobody_took_over<
     D: WebhookDeduper + 'static,
 >(
     d: Arc<D>,
 ) {
-    let now = t0();
-    d.check_and_record("wh-race2", now, Duration::from_secs(1))
-        .await
-        .unwrap();
-    let at = now + Duration::from_secs(5);
+    let t = claimed(d.as_ref(), "wh-slow", TINY).await;
+    let_expire().await;
+    assert_eq!(
+        d.renew("wh-slow", &t, LONG).await.unwrap(),
+        LeaseStatus::Held
+    );
+    assert!(
+        in_progress(&d.claim("wh-slow", LONG).await.unwrap()),
+        "renewed"
+    );
+    let t2 = claimed(d.as_ref(), "wh-late", TINY).await;
+    let_expire().await;
+    assert_eq!(
+        d.complete("wh-late", &t2, LONG).await.unwrap(),
+        LeaseStatus::Held
+    );
+    assert_eq!(d.claim("wh-late", LONG).await.unwrap(), Claim::AlreadyDone);
+}
+
+pub async fn dedupe_release_lets_the_next_delivery_claim<D: WebhookDeduper + 'static>(d: Arc<D>) {
+    let t = claimed(d.as_ref(), "wh-4", LONG).await;
+    let stranger = LeaseToken::new();
+    assert_eq!(
+        d.release("wh-4", &stranger).await.unwrap(),
+        LeaseStatus::Lost
+    );
+    assert_eq!(
+        d.complete("wh-4", &stranger, LONG).await.unwrap(),
+        LeaseStatus::Lost
+    );
+    assert_eq!(
+        d.renew("wh-4", &stranger, LONG).await.unwrap(),
+        LeaseStatus::Lost
+    );
+    assert!(in_progress(&d.claim("wh-4", LONG).await.unwrap()));
+    assert_eq!(d.release("wh-4", &t).await.unwrap(), LeaseStatus::Held);
+    assert_eq!(d.release("wh-4", &t).await.unwrap(), LeaseStatus::Lost);
+    assert_eq!(
+        d.release("never-seen", &t).await.unwrap(),
+        LeaseStatus::Lost
+    );
+    let t2 = claimed(d.as_ref(), "wh-4", LONG).await;
+    assert_ne!(t, t2);
+}
+
+pub async fn dedupe_done_expires_after_retention<D: WebhookDeduper + 'static>(d: Arc<D>) {
+    let t = claimed(d.as_ref(), "wh-5", LONG).await;
+    assert_eq!(
+        d.complete("wh-5", &t, TINY).await.unwrap(),
+        LeaseStatus::Held
+    );
+    let_expire().await;
+    claimed(d.as_ref(), "wh-5", LONG).await;
+}
+
+pub async fn dedupe_purge_expired<D: WebhookDeduper + 'static>(d: Arc<D>) {
+    let a = claimed(d.as_ref(), "done-short", LONG).await;
+    d.complete("done-short", &a, TINY).await.unwrap();
+    claimed(d.as_ref(), "lease-short", TINY).await;
+    claimed(d.as_ref(), "lease-long", LONG).await;
+    let b = claimed(d.as_ref(), "done-long", LONG).await;
+    d.complete("done-long", &b, LONG).await.unwrap();
+    let_expire().await;
+    assert_eq!(d.purge_expired().await.unwrap(), 2);
+    assert_eq!(d.purge_expired().await.unwrap(), 0);
+    assert!(in_progress(&d.claim("lease-long", LONG).await.unwrap()));
+    assert_eq!(
+        d.claim("done-long", LONG).await.unwrap(),
+        Claim::AlreadyDone
+    );
+    claimed(d.as_ref(), "done-short", LONG).await;
+}
+
+pub async fn dedupe_ids_are_exact<D: WebhookDeduper + 'static>(d: Arc<D>) {
+    for id in ["abc", "ABC", "abc ", "ａｂｃ", "a'b\"c;--"] {
+        claimed(d.as_ref(), id, LONG).await;
+    }
+}
+
+async fn race<D: WebhookDeduper + 'static>(d: &Arc<D>, id: &'static str) -> usize {
     let mut tasks = Vec::new();
     for _ in 0..RACERS {
-        let d = Arc::clone(&d);
-        tasks.push(tokio::spawn(async move {
-            d.check_and_record("wh-race2", at, Duration::from_secs(60))
-                .await
-                .unwrap()
-        }));
+        let d = Arc::clone(d);
+        tasks.push(tokio::spawn(
+            async move { d.claim(id, LONG).await.unwrap() },
+        ));
     }
-    let mut firsts = 0;
+    let mut claims = 0;
     for t in tasks {
-        if t.await.unwrap() == Seen::First {
-            firsts += 1;
+        match t.await.unwrap() {
+            Claim::Claimed(_) => claims += 1,
+            c => assert!(in_progress(&c), "{c:?}"),
         }
     }
-    assert_eq!(firsts, 1);
+    claims
+}
+
+pub async fn dedupe_concurrent_claims_have_exactly_one_winner<D: WebhookDeduper + 'static>(
+    d: Arc<D>,
+) {
+    assert_eq!(race(&d, "wh-race").await, 1);
+}
+
+pub async fn dedupe_concurrent_claims_on_expired_lease_have_exactly_one_winner<
+    D: WebhookDeduper + 'static,
+>(
+    d: Arc<D>,
+) {
+    claimed(d.as_ref(), "wh-race2", TINY).await;
+    let_expire().await;
+    assert_eq!(race(&d, "wh-race2").await, 1);
 }
 
 /// Expands to one `#[tokio::test]` per suite function, each on a fresh store made
@@ -688,13 +716,15 @@ macro_rules! conformance_tests {
             renew_keeps_the_lease
         );
         $crate::conformance_tests!(@store $make_dedupe;
-            dedupe_first_then_duplicate,
-            dedupe_expired_id_counts_as_new,
-            dedupe_forget,
+            dedupe_claim_in_progress_then_done,
+            dedupe_expired_lease_is_taken_over,
+            dedupe_holder_may_finish_after_its_lease_if_nobody_took_over,
+            dedupe_release_lets_the_next_delivery_claim,
+            dedupe_done_expires_after_retention,
             dedupe_purge_expired,
             dedupe_ids_are_exact,
-            dedupe_concurrent_has_exactly_one_first,
-            dedupe_concurrent_on_expired_record_has_exactly_one_first
+            dedupe_concurrent_claims_have_exactly_one_winner,
+            dedupe_concurrent_claims_on_expired_lease_have_exactly_one_winner
         );
     };
     (@store $make:expr; $($name:ident),* $(,)?) => {
