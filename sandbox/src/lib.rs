@@ -37,6 +37,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use http::REJECTED_BY_HEADER;
 pub use clock::{format_jst, parse_jst, Clock, ManualClock, SystemClock};
 pub use config::{
     FaultKind, FaultRule, PushUrlPolicy, RandomFaults, Retention, SandboxConfig,
