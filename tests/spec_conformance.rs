@@ -111,7 +111,10 @@ fn base(cmd: Command) -> (Value, Vec<(&'static str, Kind)>) {
         ("control.pushUrl", Kind::Url),
     ];
     let by_id = |extra: &[(&'static str, Kind)]| {
-        let mut f = vec![("order.paymentId", Kind::Id), ("control.pushUrl", Kind::Url)];
+        let mut f = vec![
+            ("order.paymentId", Kind::Id),
+            ("control.pushUrl", Kind::Url),
+        ];
         f.extend_from_slice(extra);
         f.extend(keys);
         f
@@ -133,7 +136,10 @@ fn base(cmd: Command) -> (Value, Vec<(&'static str, Kind)>) {
             )
         }
         Command::Subscribe => {
-            let mut f = vec![("order.paymentId", Kind::Id), ("merchant.storeId", Kind::Id)];
+            let mut f = vec![
+                ("order.paymentId", Kind::Id),
+                ("merchant.storeId", Kind::Id),
+            ];
             f.extend(urls);
             f.push(("control.deregistrationPushUrl", Kind::Url));
             f.extend(keys);
@@ -337,7 +343,12 @@ fn check_case(sim: &Sim, c: usize, i: usize, edit: &Edit) -> Result<(), TestCase
     // unknown provider; only "document-valid => no character-set or length error" holds.
     if let (Edit::Set(_), Kind::DateTime) = (edit, kind) {
         if doc_ok {
-            prop_assert!(!value_validator_refuses(cmd, &body, path), "{} {}", cmd.as_str(), body);
+            prop_assert!(
+                !value_validator_refuses(cmd, &body, path),
+                "{} {}",
+                cmd.as_str(),
+                body
+            );
         }
     }
     if let (Edit::Set(_), Kind::Id | Kind::Amount) = (edit, kind) {

@@ -136,9 +136,7 @@ async fn command(
     };
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return format_refusal(&format!("malformed JSON: {e}"))
-        }
+        Err(e) => return format_refusal(&format!("malformed JSON: {e}")),
     };
     if let Err(msg) = validate::check(cmd, &v).and_then(|()| validate::check_generated(cmd, &body))
     {

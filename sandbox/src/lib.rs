@@ -37,7 +37,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use http::REJECTED_BY_HEADER;
 pub use clock::{format_jst, parse_jst, Clock, ManualClock, SystemClock};
 pub use config::{
     FaultKind, FaultRule, PushUrlPolicy, RandomFaults, Retention, SandboxConfig,
@@ -47,6 +46,7 @@ pub use engine::{
     DeliveryAttempt, DeliveryState, Effect, Order, OrderKind, OrderState, SandboxStats,
     WebhookRecord, IDEMPOTENCY_TTL,
 };
+pub use http::REJECTED_BY_HEADER;
 
 use shared::Shared;
 

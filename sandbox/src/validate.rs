@@ -335,7 +335,9 @@ pub(crate) fn check(cmd: Command, body: &Value) -> Result<(), String> {
     };
     let mut null_at = String::new();
     if first_null(body, &mut null_at) {
-        return Err(format!("{null_at} must not be null (leave the field out instead)"));
+        return Err(format!(
+            "{null_at} must not be null (leave the field out instead)"
+        ));
     }
     // Consecutive fields mostly share their parent block: resolve it once.
     let mut parent: Option<(&str, Option<&Map<String, Value>>)> = None;
@@ -536,8 +538,11 @@ mod document_agreement {
             e,
             "paymentInstrument.au.loginType must not be null (leave the field out instead)"
         );
-        let e = check(Command::Capture, &json!({"order": {"paymentId": "p"}, "item": [1, null]}))
-            .unwrap_err();
+        let e = check(
+            Command::Capture,
+            &json!({"order": {"paymentId": "p"}, "item": [1, null]}),
+        )
+        .unwrap_err();
         assert!(e.starts_with("item[1] must not be null"), "{e}");
     }
 

@@ -470,7 +470,8 @@ fn charset_src(name: &str) -> Option<&'static str> {
 
 /// Spec-level rules derived from a `pattern` the compiler understands.
 /// The `pattern` of yyyyMMddHHmmss request fields (month, day, hour, minute, second ranges).
-const DATE_TIME_PATTERN: &str = "^[0-9]{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$";
+const DATE_TIME_PATTERN: &str =
+    "^[0-9]{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$";
 
 fn pattern_rules(pattern: &str) -> Option<Vec<(String, &'static str)>> {
     // URL patterns: the rules file's `url`, `redirect_url` and `webhook_url` entries state
@@ -1523,10 +1524,13 @@ mod tests {
     fn refuses_unknown_patterns_and_malformed_files() {
         let text = spec_text();
         let date_time = format!("pattern: {DATE_TIME_PATTERN}");
-        assert!(text.contains(&date_time), "the date-time pattern is in the spec");
+        assert!(
+            text.contains(&date_time),
+            "the date-time pattern is in the spec"
+        );
         let spec: openapiv3::OpenAPI =
             serde_yaml::from_str(&text.replacen(&date_time, "pattern: ^[a-z]{2,3}$", 1))
-        .expect("spec");
+                .expect("spec");
         refused(
             &spec,
             &real_rules(),
