@@ -54,6 +54,8 @@ if [ -z "$py" ] || ! "$py" -c 'import schemathesis' >/dev/null 2>&1; then
     fi
 fi
 
+py_plain=python3 # the summary needs only the standard library
+
 cargo build --quiet -p vt4g-cli
 bin="${CARGO_TARGET_DIR:-target}/debug/vt4g"
 
@@ -83,8 +85,10 @@ status=0
     ${py_env[@]+"${py_env[@]}"} "$py" -m schemathesis.cli run "$OLDPWD/$doc" \
     --url "$base/fep/command" -H "Authorization: Bearer $token" \
     --checks all --phases "$phases" --max-examples "$max_examples" --seed "$seed" \
-    --workers 1 --no-color --continue-on-failure) || status=$?
+    --workers 1 --no-color --continue-on-failure \
+    --report ndjson --report-ndjson-path "$scratch/events.ndjson") || status=$?
 
+"$py_plain" scripts/schemathesis/summary.py "$scratch/events.ndjson" || true
 n_dropped=$(wc -l <"$dropped")
 echo "positive cases answered 400 by a state or per-provider rule (not the format check): $n_dropped"
 if [ "$n_dropped" -gt 0 ]; then
