@@ -414,3 +414,34 @@ fn the_reported_bodies_are_document_invalid() {
         assert!(!format, "{} {body}: {answer}", cmd.as_str());
     }
 }
+
+/// The generated request types refuse the values the document refuses when they are built.
+#[test]
+fn generated_types_refuse_what_the_document_refuses() {
+    use vt4g::generated::types::{
+        ChargeProtocolRecoveryExpiredDatetime, PayControlSuccessUrl, PayOrderAmount,
+        PayOrderPaymentId,
+    };
+    for bad in ["", "a b", "注文"] {
+        assert!(PayOrderPaymentId::try_from(bad).is_err(), "{bad:?}");
+    }
+    assert!(PayOrderPaymentId::try_from("order-1_A").is_ok());
+    for bad in ["", "1,000", "-5", "１００"] {
+        assert!(PayOrderAmount::try_from(bad).is_err(), "{bad:?}");
+    }
+    assert!(PayOrderAmount::try_from("1000").is_ok());
+    for bad in ["", "not a url", "ftp://x.example/", "https://"] {
+        assert!(PayControlSuccessUrl::try_from(bad).is_err(), "{bad:?}");
+    }
+    assert!(PayControlSuccessUrl::try_from("http://127.0.0.1:8080/ok").is_ok());
+    for bad in ["20261301000000", "2026010112000", "20260101240000"] {
+        assert!(
+            ChargeProtocolRecoveryExpiredDatetime::try_from(bad).is_err(),
+            "{bad:?}"
+        );
+    }
+    assert!(ChargeProtocolRecoveryExpiredDatetime::try_from("20260101120000").is_ok());
+    // The blocks the document now requires.
+    assert!(serde_json::from_value::<TerminateRequest>(json!({})).is_err());
+    assert!(serde_json::from_value::<GetTransactionResultRequest>(json!({})).is_err());
+}
