@@ -90,6 +90,13 @@ ACCEPTED = {
         _TERMINATE_REASON,
     "terminate (TerminateRequest) branch 1: order.fepOrderId: required=True, reference: "
     "required=False": _TERMINATE_REASON,
+    "terminate (TerminateRequest): block order: required=True, reference: required=False":
+        "the order block names the contract to cancel (reference lines 1607-1611); without it "
+        "terminate means nothing, so the overlay makes it required",
+    "getTransactionResult (GetTransactionResultRequest): block transaction: required=True, "
+    "reference: required=False":
+        "transaction.fepReferenceId is required (reference lines 2312-2316) and is the block's "
+        "only field, so the overlay makes the block required",
 }
 
 

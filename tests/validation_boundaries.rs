@@ -496,7 +496,15 @@ fn every_spec_max_length_is_enforced_at_its_boundary() {
                 continue;
             }
             let c = good_char(field, p);
-            let at: String = std::iter::repeat_n(c, max as usize).collect();
+            // URL fields: a URL of the maximum length (the document's URL pattern refuses
+            // a run of one character, so the typed path could not take it).
+            let prefix = if field.format.is_some_and(|f| f.contains("URL")) {
+                "https://shop.example.com/"
+            } else {
+                ""
+            };
+            let at: String = std::iter::repeat_n(c, max as usize - prefix.len()).collect();
+            let at = format!("{prefix}{at}");
             let past = format!("{at}{c}");
             let path = report_path(field);
             let r_at = validate(spec.command, &with_value(spec, field, p, &at), &opts(p));

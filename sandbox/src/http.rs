@@ -54,6 +54,23 @@ fn json_reply(r: Reply) -> Response {
     resp
 }
 
+/// The header naming the simulator's format check on its refusals: requests whose body or
+/// headers break the document's schema (400 UA-REQ-001 from [`validate`]) carry
+/// `X-Sandbox-Rejected-By: format-check`; refusals by a provider, state or environment rule
+/// (also 400, e.g. UA-REQ-007, or UA-REQ-001 for a per-provider amount limit) do not. The
+/// real API sends no such header; tests use it to tell a schema refusal from the others.
+pub const REJECTED_BY_HEADER: &str = "x-sandbox-rejected-by";
+
+/// A 400 UA-REQ-001 answer of the format check, marked with [`REJECTED_BY_HEADER`].
+fn format_refusal(msg: &str) -> Response {
+    let mut resp = json_reply(engine::error("UA-REQ-001", Some(msg)));
+    resp.headers_mut().insert(
+        header::HeaderName::from_static(REJECTED_BY_HEADER),
+        header::HeaderValue::from_static("format-check"),
+    );
+    resp
+}
+
 fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -111,25 +128,19 @@ async fn command(
         Some(h) => match h.to_str() {
             Ok(k) if vt4g::idempotency::validate_key(k).is_ok() => Some(k.to_owned()),
             _ => {
-                return json_reply(engine::error(
-                    "UA-REQ-001",
-                    Some("X-VT-Idempotency-Key must be 1-100 single byte alphanumeric characters, '-' or '_'"),
-                ))
+                return format_refusal(
+                    "X-VT-Idempotency-Key must be 1-100 single byte alphanumeric characters, '-' or '_'",
+                )
             }
         },
     };
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return json_reply(engine::error(
-                "UA-REQ-001",
-                Some(&format!("malformed JSON: {e}")),
-            ))
-        }
+        Err(e) => return format_refusal(&format!("malformed JSON: {e}")),
     };
     if let Err(msg) = validate::check(cmd, &v).and_then(|()| validate::check_generated(cmd, &body))
     {
-        return json_reply(engine::error("UA-REQ-001", Some(&msg)));
+        return format_refusal(&msg);
     }
     let ident = ident_of(cmd, &v);
     let fault = sh.state.lock().take_fault(cmd, Some(&ident));

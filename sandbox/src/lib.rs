@@ -46,6 +46,7 @@ pub use engine::{
     DeliveryAttempt, DeliveryState, Effect, Order, OrderKind, OrderState, SandboxStats,
     WebhookRecord, IDEMPOTENCY_TTL,
 };
+pub use http::REJECTED_BY_HEADER;
 
 use shared::Shared;
 

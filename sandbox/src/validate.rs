@@ -250,6 +250,23 @@ fn is_id(s: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The document's yyyyMMddHHmmss pattern: fourteen digits, month 01-12, day 01-31, hour
+/// 00-23, minute and second 00-59. Whether the day exists in that month (`20260231...`) is
+/// not a format question: the engine's date rules (e.g. the recovery window) refuse such a
+/// value when they read it.
+fn is_date_time_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 14 || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let num = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+    (1..=12).contains(&num(4))
+        && (1..=31).contains(&num(6))
+        && num(8) <= 23
+        && num(10) <= 59
+        && num(12) <= 59
+}
+
 fn check_value(field: &Field, s: &str) -> Result<(), String> {
     let p = field.path;
     // Byte length bounds the character count: count only when it could exceed.
@@ -271,10 +288,43 @@ fn check_value(field: &Field, s: &str) -> Result<(), String> {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
             _ => Err(format!("{p} must be an absolute http(s) URL")),
         },
-        Kind::DateTime if crate::clock::parse_jst(s).is_none() => {
+        Kind::DateTime if !is_date_time_shape(s) => {
             Err(format!("{p} must be a date-time yyyyMMddHHmmss"))
         }
         _ => Ok(()),
+    }
+}
+
+/// The path of the first JSON `null` in `v` (depth first, members in document order).
+///
+/// No request field of the document is nullable: each is a string, object or array
+/// (`type` without `nullable`), so a `null` is a value of the wrong type, refused like a
+/// number where a string belongs. An absent field is the way to leave one out.
+fn first_null(v: &Value, path: &mut String) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.iter().any(|(k, v)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(k);
+            let found = first_null(v, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        Value::Array(a) => a.iter().enumerate().any(|(i, v)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = first_null(v, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        _ => false,
     }
 }
 
@@ -283,6 +333,12 @@ pub(crate) fn check(cmd: Command, body: &Value) -> Result<(), String> {
     let Value::Object(root) = body else {
         return Err("the request body must be a JSON object".into());
     };
+    let mut null_at = String::new();
+    if first_null(body, &mut null_at) {
+        return Err(format!(
+            "{null_at} must not be null (leave the field out instead)"
+        ));
+    }
     // Consecutive fields mostly share their parent block: resolve it once.
     let mut parent: Option<(&str, Option<&Map<String, Value>>)> = None;
     for field in fields(cmd) {
@@ -460,5 +516,52 @@ mod tests {
         .is_ok());
         let e = check(Command::GetTransactionResult, &json!({})).unwrap_err();
         assert!(e.contains("transaction.fepReferenceId"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod document_agreement {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn null_is_refused_with_its_path() {
+        let e = check(
+            Command::Subscribe,
+            &json!({"order": {"payType": "au", "paymentId": "p"},
+                    "control": {"successUrl": "https://a.example/", "cancelUrl": "https://a.example/",
+                                "errorUrl": "https://a.example/"},
+                    "paymentInstrument": {"au": {"loginType": null}}}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "paymentInstrument.au.loginType must not be null (leave the field out instead)"
+        );
+        let e = check(
+            Command::Capture,
+            &json!({"order": {"paymentId": "p"}, "item": [1, null]}),
+        )
+        .unwrap_err();
+        assert!(e.starts_with("item[1] must not be null"), "{e}");
+    }
+
+    #[test]
+    fn date_time_format_is_the_documents_pattern() {
+        for ok in ["20260101120000", "20260231000000", "20261231235959"] {
+            let body = json!({"order": {"paymentId": "c", "originalPaymentId": "s", "amount": "1"},
+                              "protocol": {"recoveryExpiredDatetime": ok}});
+            assert_eq!(check(Command::Charge, &body), Ok(()), "{ok}");
+        }
+        for bad in [
+            "20261301000000",
+            "20260100000000",
+            "20260101240000",
+            "20260101126000",
+            "2026010112000",
+            "2026-01-01 120",
+        ] {
+            assert!(!is_date_time_shape(bad), "{bad}");
+        }
     }
 }

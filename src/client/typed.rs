@@ -157,14 +157,12 @@ by_order_id!(
     FepOrderId.payment_id
 );
 
-impl Typed for types::TerminateRequest {
-    fn payment_id(&self) -> Option<&str> {
-        Some(match self.order.as_ref()? {
-            types::TerminateOrder::PaymentId(o) => o.payment_id.as_str(),
-            types::TerminateOrder::FepOrderId(o) => o.fep_order_id.as_str(),
-        })
-    }
-}
+by_order_id!(
+    types::TerminateRequest,
+    TerminateOrder,
+    PaymentId.payment_id,
+    FepOrderId.fep_order_id
+);
 
 impl Typed for types::GetTransactionResultRequest {
     fn payment_id(&self) -> Option<&str> {

@@ -508,7 +508,25 @@ fn charset_src(name: &str) -> Option<&'static str> {
 }
 
 /// Spec-level rules derived from a `pattern` the compiler understands.
+/// The `pattern` of yyyyMMddHHmmss request fields (month, day, hour, minute, second ranges).
+const DATE_TIME_PATTERN: &str =
+    "^[0-9]{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$";
+
 fn pattern_rules(pattern: &str) -> Option<Vec<(String, &'static str)>> {
+    // URL patterns: the rules file's `url`, `redirect_url` and `webhook_url` entries state
+    // these fields' checks (parsed URL, scheme, port, private addresses); the pattern adds
+    // nothing a character-set check could say.
+    if pattern.starts_with("^https?://") || pattern.starts_with("^https://") {
+        return Some(Vec::new());
+    }
+    // A yyyyMMddHHmmss date-time: fourteen digits (the calendar ranges stay in the pattern,
+    // which the generated types enforce).
+    if pattern == DATE_TIME_PATTERN {
+        return Some(vec![
+            ("Check::Charset(Charset::Digits)".to_string(), "charset"),
+            ("Check::MinChars(14)".to_string(), "min_chars"),
+        ]);
+    }
     let (class, quant) = match pattern {
         p if p.starts_with("^[A-Za-z0-9_-]") => ("Charset::AlnumHyphenUnderscore", &p[14..]),
         p if p.starts_with("^[A-Za-z0-9]") => ("Charset::Alnum", &p[12..]),
@@ -1544,12 +1562,15 @@ mod tests {
 
     #[test]
     fn refuses_unknown_patterns_and_malformed_files() {
-        let spec: openapiv3::OpenAPI = serde_yaml::from_str(&spec_text().replacen(
-            "pattern: ^[0-9]{14}$",
-            "pattern: ^[a-z]{2,3}$",
-            1,
-        ))
-        .expect("spec");
+        let text = spec_text();
+        let date_time = format!("pattern: {DATE_TIME_PATTERN}");
+        assert!(
+            text.contains(&date_time),
+            "the date-time pattern is in the spec"
+        );
+        let spec: openapiv3::OpenAPI =
+            serde_yaml::from_str(&text.replacen(&date_time, "pattern: ^[a-z]{2,3}$", 1))
+                .expect("spec");
         refused(
             &spec,
             &real_rules(),
