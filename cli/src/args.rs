@@ -228,9 +228,15 @@ successful order being replayed: always pass --expect-payment-id with the paymen
 Without it the signature is still verified, the output carries \"paymentIdChecked\": false and a
 warning goes to stderr.
 
+Only signed values appear in the verified fields. A known parameter that is present but not
+listed in authParams (the reference's list omits merchantRequestKey1/2), or whose value the
+signed bytes do not determine, is returned under \"unverified\" with a warning on stderr.
+A verified redirect is an overview: confirm the order with getTransactionResult before
+marking it paid.
+
 Output: {\"valid\": true, \"status\", \"actionCode\", \"resultCode\", \"command\", \"paymentId\",
 \"fepOrderId\", \"fepReferenceId\", \"merchantRequestKey1\", \"merchantRequestKey2\",
-\"paymentIdChecked\"} or {\"valid\": false, \"reason\"}.
+\"paymentIdChecked\", \"unverified\": {name: value}} or {\"valid\": false, \"reason\"}.
 Exit codes: 0 valid, 1 rejected, 2 usage error.
 
 Examples:
