@@ -84,8 +84,9 @@ pub enum ConfirmError {
 /// ```
 ///
 /// # Errors
-/// [`ConfirmError::InvalidReference`] before any request when the reference
-/// is invalid; [`ConfirmError::OtherOrder`] when the transaction is another
+/// [`ConfirmError::InvalidReference`] (not a string the request type takes)
+/// or [`ConfirmError::Client`] with `Error::Validation` (the reference's
+/// syntax) before any request when the reference is invalid; [`ConfirmError::OtherOrder`] when the transaction is another
 /// order's; [`ConfirmError::Client`] for every client error (a failed
 /// transaction is `Error::Api`).
 pub async fn confirm(
