@@ -110,10 +110,16 @@
 //! let params = [
 //!     ("status", "success"), ("actionCode", "success"), ("resultCode", "UA-000-001"),
 //!     ("command", "pay"), ("paymentId", "paymentId_1234567890"),
+//!     ("fepOrderId", "paymentId_1234567890_01AHK4HS7GFKHGKE7SGFJKTHIH"),
+//!     ("fepReferenceId", "X01AHK4HS7GFKHGKE7SGFJKTHIH"),
 //!     ("merchantRequestKey1", "freeKey1"),
 //! ];
-//! // merchantRequestKey1 is sent but not listed, as in the reference's example.
-//! let order = ["status", "actionCode", "resultCode", "command", "paymentId", "paymentId"];
+//! // The reference's example order; merchantRequestKey1 is sent but not listed.
+//! let order = [
+//!     "status", "actionCode", "resultCode", "command", "paymentId", "fepOrderId",
+//!     "fepReferenceId", "fepReferenceId", "paymentId", "fepOrderId", "actionCode",
+//!     "resultCode", "command", "status",
+//! ];
 //! let query = sign_redirect("sampleCcId", &key, &params, &order)?;
 //! let url = format!("https://shop.example/done?{query}");
 //!
