@@ -55,9 +55,18 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let sel = sel.as_bytes();
-    let pick = |i: usize, list: &[&'static str]| list[usize::from(*sel.get(i).unwrap_or(&0)) % list.len()];
+    let pick =
+        |i: usize, list: &[&'static str]| list[usize::from(*sel.get(i).unwrap_or(&0)) % list.len()];
     let status = pick(0, &["success", "failure", "error"]);
-    let action = pick(1, &["success", "confirm_payment", "confirm_payment_status", "retry_payment"]);
+    let action = pick(
+        1,
+        &[
+            "success",
+            "confirm_payment",
+            "confirm_payment_status",
+            "retry_payment",
+        ],
+    );
     let command = pick(2, &["pay", "subscribe", "update_order"]);
     let mut params = vec![
         ("status", status),
@@ -100,7 +109,10 @@ fuzz_target!(|data: &[u8]| {
         Err(RedirectError::AmbiguousValue(_)) if !reference => {}
         Err(e) => panic!("genuine redirect refused: {e} ({order:?})"),
     }
-    let forged = sign_redirect("FuzzCcid", &Secret::new("otherKey"), &params, &order).expect("sign");
+    let forged =
+        sign_redirect("FuzzCcid", &Secret::new("otherKey"), &params, &order).expect("sign");
     assert!(verifier.verify(forged.as_str(), payment).is_err());
-    assert!(verifier.verify(query.as_str(), &format!("{payment}x")).is_err());
+    assert!(verifier
+        .verify(query.as_str(), &format!("{payment}x"))
+        .is_err());
 });

@@ -29,10 +29,16 @@ fuzz_target!(|data: &[u8]| {
     match header_sel & 3 {
         0 => {}
         1 => {
-            headers.insert("authorization", HeaderValue::from_static("Bearer fuzz-token"));
+            headers.insert(
+                "authorization",
+                HeaderValue::from_static("Bearer fuzz-token"),
+            );
         }
         _ => {
-            headers.insert("authorization", HeaderValue::from_static("Bearer fuzz-token"));
+            headers.insert(
+                "authorization",
+                HeaderValue::from_static("Bearer fuzz-token"),
+            );
             // The key from the body's first bytes, as raw header bytes.
             let n = usize::from(header_sel >> 2).min(body.len());
             if let Ok(v) = HeaderValue::from_bytes(&body[..n]) {
@@ -45,7 +51,9 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(req.command.as_str(), name);
             if let Some(k) = &req.idempotency_key {
                 assert!((1..=100).contains(&k.len()));
-                assert!(k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+                assert!(k
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
             }
         }
         Err(Refused::NotFound) => assert!(Command::ALL.iter().all(|c| c.as_str() != name)),
