@@ -228,9 +228,15 @@ successful order being replayed: always pass --expect-payment-id with the paymen
 Without it the signature is still verified, the output carries \"paymentIdChecked\": false and a
 warning goes to stderr.
 
+Only signed values appear in the verified fields. A known parameter that is present but not
+listed in authParams (the reference's list omits merchantRequestKey1/2), or whose value the
+signed bytes do not determine, is returned under \"unverified\" with a warning on stderr.
+A verified redirect is an overview: confirm the order with getTransactionResult before
+marking it paid.
+
 Output: {\"valid\": true, \"status\", \"actionCode\", \"resultCode\", \"command\", \"paymentId\",
 \"fepOrderId\", \"fepReferenceId\", \"merchantRequestKey1\", \"merchantRequestKey2\",
-\"paymentIdChecked\"} or {\"valid\": false, \"reason\"}.
+\"paymentIdChecked\", \"unverified\": {name: value}} or {\"valid\": false, \"reason\"}.
 Exit codes: 0 valid, 1 rejected, 2 usage error.
 
 Examples:
@@ -277,6 +283,13 @@ With --fault-rate P > 0, each API request gets an injected fault (500 UA-SYS-003
 connection dropped) with probability P. Without --seed a random seed is chosen and printed to
 stderr, so a run can be replayed.
 
+Exposure: the simulator binds loopback addresses only. A non-loopback --addr is refused (exit
+2) unless --allow-remote is given; it then prints a warning, and the admin endpoints
+(/_sandbox/*: fault injection, order completion, which sends signed webhooks) require
+`Authorization: Bearer <token>` like the API. Requests over the size limits are answered
+without being read: 414 (request target > 2 KiB), 431 (> 64 header fields or > 16 KiB of
+headers), 413 (body > 256 KiB).
+
 Memory is bounded: at most --max-orders orders (least recently used forgotten first; a
 forgotten order answers 404 UA-REQ-900), optionally none idle longer than --order-ttl seconds,
 and the newest --max-effects effect-log entries. GET /_sandbox/stats shows what is kept and
@@ -288,9 +301,15 @@ Example:
 /// `vt4g sandbox serve`.
 #[derive(Debug, Args)]
 pub struct SandboxServeArgs {
-    /// The address to listen on; port 0 picks a free port.
+    /// The address to listen on; port 0 picks a free port. Only loopback addresses
+    /// unless --allow-remote is given.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:0")]
     pub addr: std::net::SocketAddr,
+
+    /// Allow a non-loopback --addr (e.g. 0.0.0.0:8080). Anyone who can reach it can then
+    /// call the simulator; the admin endpoints (/_sandbox/*) require the bearer token.
+    #[arg(long)]
+    pub allow_remote: bool,
 
     /// Probability (0.0..=1.0) that a request gets an injected fault.
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_probability)]

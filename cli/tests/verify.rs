@@ -148,24 +148,67 @@ fn detect_scheme_reports_the_matching_schemes() {
 }
 
 fn signed_redirect(payment_id: &str) -> String {
-    let params = [
+    signed_redirect_with(payment_id, &[])
+}
+
+/// A redirect signed over the reference's example list, with `extra`
+/// parameters sent but not listed (as the merchant keys are in the reference).
+fn signed_redirect_with(payment_id: &str, extra: &[(&str, &str)]) -> String {
+    let fep_order_id = format!("{payment_id}_01AHK4HS7GFKHGKE7SGFJKTHIH");
+    let mut params = vec![
         ("status", "success"),
         ("actionCode", "success"),
         ("resultCode", "UA-000-001"),
         ("command", "pay"),
         ("paymentId", payment_id),
+        ("fepOrderId", fep_order_id.as_str()),
         ("fepReferenceId", "X01AHK4HS7GFKHGKE7SGFJKTHIH"),
     ];
+    params.extend_from_slice(extra);
     let order = [
         "status",
         "actionCode",
         "resultCode",
         "command",
         "paymentId",
+        "fepOrderId",
+        "fepReferenceId",
         "fepReferenceId",
         "paymentId",
+        "fepOrderId",
+        "actionCode",
+        "resultCode",
+        "command",
+        "status",
     ];
     sign_redirect(CCID, &Secret::new(KEY), &params, &order).unwrap()
+}
+
+/// The reference's redirect carries merchantRequestKey1 without listing it:
+/// it verifies, the key is returned under "unverified" only, with a warning.
+#[test]
+fn redirect_verify_returns_an_unlisted_merchant_key_as_unverified() {
+    let q = signed_redirect_with("order-42", &[("merchantRequestKey1", "key-1")]);
+    let r = run(
+        with_creds(&[
+            "redirect",
+            "verify",
+            "--expect-payment-id",
+            "order-42",
+            &format!("https://merchant.example/done?{q}"),
+        ]),
+        b"",
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc = r.json();
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["merchantRequestKey1"], serde_json::Value::Null);
+    assert_eq!(doc["unverified"]["merchantRequestKey1"], "key-1");
+    assert!(
+        r.stderr.contains("merchantRequestKey1") && r.stderr.contains("not signed"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -195,8 +238,9 @@ fn redirect_verify_accepts_url_and_query() {
         assert_eq!(doc["command"], "pay");
         assert_eq!(doc["paymentId"], "order-42");
         assert_eq!(doc["fepReferenceId"], "X01AHK4HS7GFKHGKE7SGFJKTHIH");
-        assert_eq!(doc["fepOrderId"], serde_json::Value::Null);
+        assert_eq!(doc["fepOrderId"], "order-42_01AHK4HS7GFKHGKE7SGFJKTHIH");
         assert_eq!(doc["paymentIdChecked"], true);
+        assert_eq!(doc["unverified"], serde_json::json!({}));
         r.assert_not_leaked(KEY);
     }
 }

@@ -263,6 +263,54 @@ pub struct SandboxConfig {
     /// How many orders, effects, webhook records and idempotency records are
     /// kept (default [`Retention::default`]: bounded, far above a test's needs).
     pub retention: Retention,
+    /// Allow binding an address that is not loopback (default `false`:
+    /// [`Sandbox::start`](crate::Sandbox::start) refuses). Off loopback, the
+    /// admin endpoints (`/_sandbox/*`: inject faults, complete orders, which
+    /// send signed webhooks) require `Authorization: Bearer` with
+    /// [`bearer_token`](Self::bearer_token), like the command endpoint.
+    pub allow_remote: bool,
+    /// Request size limits (default [`RequestLimits::default`]).
+    pub limits: RequestLimits,
+}
+
+/// Limits on what one request may send; beyond them the simulator answers
+/// without reading further: `414` for the path and query, `431` for the
+/// header section, `413` for the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLimits {
+    /// Longest request target (path and query), in bytes (default 2,048).
+    pub max_target: usize,
+    /// Largest header section (the sum over headers of name + value + 4
+    /// bytes for `": "` and CRLF), in bytes (default 16 KiB).
+    pub max_header_bytes: usize,
+    /// Most header fields (default 64).
+    pub max_headers: usize,
+    /// Largest request body, in bytes (default 256 KiB: the largest valid
+    /// Unified API request is a few KiB).
+    pub max_body: usize,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        RequestLimits {
+            max_target: 2048,
+            max_header_bytes: 16 * 1024,
+            max_headers: 64,
+            max_body: 256 * 1024,
+        }
+    }
+}
+
+/// Why [`SandboxConfig::check_bind`] refuses an address.
+fn refuse_remote(addr: SocketAddr) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "refusing to bind {addr}: it is not a loopback address, and the simulator trusts \
+             anyone who can reach it with its public test credentials; allow it explicitly \
+             (SandboxConfig::allow_remote, `vt4g sandbox serve --allow-remote`)"
+        ),
+    )
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -280,6 +328,8 @@ impl std::fmt::Debug for SandboxConfig {
             .field("redeliver_webhooks", &self.redeliver_webhooks)
             .field("push_url_policy", &self.push_url_policy)
             .field("retention", &self.retention)
+            .field("allow_remote", &self.allow_remote)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -307,6 +357,8 @@ impl Default for SandboxConfig {
             redeliver_webhooks: false,
             push_url_policy: PushUrlPolicy::default(),
             retention: Retention::default(),
+            allow_remote: false,
+            limits: RequestLimits::default(),
         }
     }
 }
@@ -372,5 +424,33 @@ impl SandboxConfig {
     pub fn retention(mut self, retention: Retention) -> Self {
         self.retention = retention;
         self
+    }
+    /// Allows (or refuses) binding a non-loopback address (see
+    /// [`allow_remote`](Self::allow_remote)).
+    pub fn allow_remote(mut self, allow: bool) -> Self {
+        self.allow_remote = allow;
+        self
+    }
+    /// Sets the request size limits.
+    pub fn limits(mut self, limits: RequestLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+    /// Whether the admin endpoints need the bearer token: when the address
+    /// is not loopback.
+    pub fn admin_needs_token(&self) -> bool {
+        !self.addr.ip().is_loopback()
+    }
+    /// Checks the bind address: a non-loopback address needs
+    /// [`allow_remote`](Self::allow_remote).
+    ///
+    /// # Errors
+    /// An `InvalidInput` I/O error naming the address when it is not loopback
+    /// and remote access is not allowed.
+    pub fn check_bind(&self) -> std::io::Result<()> {
+        if self.admin_needs_token() && !self.allow_remote {
+            return Err(refuse_remote(self.addr));
+        }
+        Ok(())
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -40,7 +40,94 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/_sandbox/faults",
             post(add_fault).get(list_faults).delete(clear_faults),
         )
+        .layer(axum::extract::DefaultBodyLimit::max(
+            shared.cfg.limits.max_body,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            guard,
+        ))
         .with_state(shared)
+}
+
+fn plain(status: StatusCode, msg: String) -> Response {
+    (status, msg).into_response()
+}
+
+/// Every request: the size limits of [`RequestLimits`](crate::RequestLimits)
+/// (414 / 431 / 413 by the declared `Content-Length`; bodies without one are
+/// cut at the limit where they are read), then the bearer token on
+/// `/_sandbox/*` when the simulator is bound off loopback.
+async fn guard(
+    State(sh): State<Arc<Shared>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let limits = &sh.cfg.limits;
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > limits.max_target {
+        return plain(
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "request target is {target} bytes; the simulator's limit is {}",
+                limits.max_target
+            ),
+        );
+    }
+    let headers = req.headers();
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum();
+    if headers.len() > limits.max_headers || header_bytes > limits.max_header_bytes {
+        return plain(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "{} header fields, {header_bytes} bytes; the simulator's limits are {} fields, {} bytes",
+                headers.len(),
+                limits.max_headers,
+                limits.max_header_bytes
+            ),
+        );
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body as u64) {
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body is {} bytes; the simulator's limit is {}",
+                declared.unwrap_or_default(),
+                limits.max_body
+            ),
+        );
+    }
+    if req.uri().path().starts_with("/_sandbox/")
+        && sh.cfg.admin_needs_token()
+        && !bearer_ok(headers, sh.cfg.bearer_token.expose())
+    {
+        let mut resp = (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "the simulator is reachable off loopback: /_sandbox/* needs Authorization: Bearer <the simulator's token>"})),
+        )
+            .into_response();
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+        return resp;
+    }
+    next.run(req).await
+}
+
+fn bearer_ok(headers: &HeaderMap, token: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .is_some_and(|t| ct_eq(t.trim().as_bytes(), token.as_bytes()))
 }
 
 fn json_reply(r: Reply) -> Response {
@@ -90,58 +177,126 @@ fn ident_of(cmd: Command, v: &Value) -> String {
         .to_owned()
 }
 
-/// Largest accepted request body (axum's default body limit, as before).
-const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// A command request the endpoint accepted: the command, its JSON body and
+/// its idempotency key.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct CommandRequest {
+    /// The command of the path.
+    pub command: Command,
+    /// The parsed body.
+    pub body: Value,
+    /// `X-VT-Idempotency-Key`, when sent.
+    pub idempotency_key: Option<String>,
+}
 
-async fn command(
-    State(sh): State<Arc<Shared>>,
-    Path(name): Path<String>,
-    req: Request,
-) -> Response {
-    let Some(cmd) = Command::from_name(&name).filter(|c| c.as_str() == name) else {
-        return (StatusCode::NOT_FOUND, "Page not found").into_response();
-    };
-    // The headers are read in place (the `HeaderMap` extractor would clone them).
-    let (parts, body) = req.into_parts();
-    let kill = parts.extensions.get::<ConnKill>().cloned().map(Extension);
-    let headers = &parts.headers;
-    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(e) => {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("Failed to buffer the request body: {e}"),
-            )
-                .into_response()
+/// Why the command endpoint refused a request before processing it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Refused {
+    /// The path names no command: `404 Page not found`.
+    NotFound,
+    /// An API error answer (status and JSON body).
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The JSON body.
+        body: Bytes,
+    },
+    /// A format-check refusal (400 UA-REQ-001), answered with [`REJECTED_BY_HEADER`].
+    Format(String),
+}
+
+impl From<Reply> for Refused {
+    fn from(r: Reply) -> Self {
+        Refused::Api {
+            status: r.status,
+            body: r.body,
         }
+    }
+}
+
+/// The command endpoint's checks of untrusted input, in order: the command
+/// name of the path, the bearer token, the idempotency key, the JSON body and
+/// its validation. Public (hidden) for the fuzz target.
+///
+/// # Errors
+/// [`Refused`] with the answer the simulator gives.
+#[doc(hidden)]
+pub fn parse_command_request(
+    name: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    bearer_token: &str,
+) -> Result<CommandRequest, Refused> {
+    let Some(cmd) = Command::from_name(name).filter(|c| c.as_str() == name) else {
+        return Err(Refused::NotFound);
     };
-    let token_ok = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .is_some_and(|t| ct_eq(t.trim().as_bytes(), sh.cfg.bearer_token.expose().as_bytes()));
-    if !token_ok {
-        return json_reply(engine::error("UA-REQ-008", None));
+    if !bearer_ok(headers, bearer_token) {
+        return Err(engine::error("UA-REQ-008", None).into());
     }
     let key = match headers.get("x-vt-idempotency-key") {
         None => None,
         Some(h) => match h.to_str() {
             Ok(k) if vt4g::idempotency::validate_key(k).is_ok() => Some(k.to_owned()),
             _ => {
-                return format_refusal(
-                    "X-VT-Idempotency-Key must be 1-100 single byte alphanumeric characters, '-' or '_'",
-                )
+                return Err(Refused::Format(
+                    "X-VT-Idempotency-Key must be 1-100 single byte alphanumeric characters, '-' or '_'"
+                        .to_owned(),
+                ))
             }
         },
     };
-    let v: Value = match serde_json::from_slice(&body) {
+    let v: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return format_refusal(&format!("malformed JSON: {e}")),
+        Err(e) => {
+            return Err(Refused::Format(format!("malformed JSON: {e}")))
+        }
     };
-    if let Err(msg) = validate::check(cmd, &v).and_then(|()| validate::check_generated(cmd, &body))
-    {
-        return format_refusal(&msg);
+    if let Err(msg) = validate::check(cmd, &v).and_then(|()| validate::check_generated(cmd, body)) {
+        return Err(Refused::Format(msg));
     }
+    Ok(CommandRequest {
+        command: cmd,
+        body: v,
+        idempotency_key: key,
+    })
+}
+
+async fn command(
+    State(sh): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    req: Request,
+) -> Response {
+    if Command::from_name(&name).is_none_or(|c| c.as_str() != name) {
+        return (StatusCode::NOT_FOUND, "Page not found").into_response();
+    }
+    // The headers are read in place (the `HeaderMap` extractor would clone them).
+    let (parts, body) = req.into_parts();
+    let kill = parts.extensions.get::<ConnKill>().cloned().map(Extension);
+    let body = match axum::body::to_bytes(body, sh.cfg.limits.max_body).await {
+        Ok(b) => b,
+        Err(e) => {
+            return plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "Failed to buffer the request body (the simulator's limit is {} bytes): {e}",
+                    sh.cfg.limits.max_body
+                ),
+            )
+        }
+    };
+    let parsed = parse_command_request(&name, &parts.headers, &body, sh.cfg.bearer_token.expose());
+    let CommandRequest {
+        command: cmd,
+        body: v,
+        idempotency_key: key,
+    } = match parsed {
+        Ok(r) => r,
+        Err(Refused::NotFound) => return (StatusCode::NOT_FOUND, "Page not found").into_response(),
+        Err(Refused::Api { status, body }) => return json_reply(Reply { status, body }),
+        Err(Refused::Format(msg)) => return format_refusal(&msg),
+    };
     let ident = ident_of(cmd, &v);
     let fault = sh.state.lock().take_fault(cmd, Some(&ident));
     match fault {

@@ -39,7 +39,7 @@ use tokio::task::JoinHandle;
 
 pub use clock::{format_jst, parse_jst, Clock, ManualClock, SystemClock};
 pub use config::{
-    FaultKind, FaultRule, PushUrlPolicy, RandomFaults, Retention, SandboxConfig,
+    FaultKind, FaultRule, PushUrlPolicy, RandomFaults, RequestLimits, Retention, SandboxConfig,
     WebhookRetryPolicy, DEFAULT_AUTH_KEY, DEFAULT_BEARER_TOKEN, DEFAULT_CCID,
 };
 pub use engine::{
@@ -47,6 +47,8 @@ pub use engine::{
     WebhookRecord, IDEMPOTENCY_TTL,
 };
 pub use http::REJECTED_BY_HEADER;
+#[doc(hidden)]
+pub use http::{parse_command_request, CommandRequest, Refused};
 
 use shared::Shared;
 
@@ -71,9 +73,11 @@ impl Sandbox {
     /// Binds `cfg.addr` and starts serving in the background.
     ///
     /// # Errors
-    /// The bind error (address in use, permission) or the HTTP client for
-    /// webhook delivery could not be built.
+    /// A non-loopback address without [`SandboxConfig::allow_remote`]
+    /// (`InvalidInput`), the bind error (address in use, permission) or the
+    /// HTTP client for webhook delivery could not be built.
     pub async fn start(cfg: SandboxConfig) -> std::io::Result<Sandbox> {
+        cfg.check_bind()?;
         let listener = TcpListener::bind(cfg.addr).await?;
         let addr = listener.local_addr()?;
         let http = reqwest::Client::builder()

@@ -17,17 +17,74 @@
 //! The redirect passes through the consumer's browser, so nothing in it is
 //! trusted before [`RedirectVerifier::verify`] succeeds, and even then the
 //! redirect is only an overview: take amounts and final states from the webhook
-//! or `getTransactionResult`.
+//! or [`confirm`] (getTransactionResult).
 //!
-//! # Replay
+//! # What the signature covers, and what it does not
 //!
-//! `vAuthInfo` proves that VeriTrans produced the parameters at some time, not
-//! that they belong to *this* order: a consumer can replay the whole redirect
-//! of an old successful order when a new order fails. The reference therefore
-//! requires the merchant to check that `paymentId` is the one it set in the
-//! payment request. [`RedirectVerifier::verify`] takes that expected
-//! `paymentId` and rejects any other; pass the id you stored for the
-//! consumer's session, never one taken from the redirect itself.
+//! The hash covers the *values* only, concatenated with no separator, and
+//! `authParams` itself is not hashed. So the signature binds a byte string,
+//! not names to values: whoever holds a genuine redirect can re-cut the same
+//! bytes into other values under another (or the same) list. From a genuine
+//! redirect for `paymentId=order-123` (followed in the list by
+//! `fepOrderId=order-123_01AHK…`) one can build `paymentId=order-12`,
+//! `fepOrderId=3order-123_01AHK…` with the same `vAuthInfo`, or list an extra
+//! `merchantRequestKey1=3` after `paymentId`. We cannot change what VeriTrans
+//! signs; [`RedirectVerifier::verify`] therefore accepts a redirect only when
+//! the received list and values are the one reading of the signed bytes:
+//!
+//! 1. `authParams` names only parameters of the reference's redirect section
+//!    ([`RedirectParam`]); any other name is refused
+//!    ([`RedirectError::UnknownAuthParam`]). `status`, `actionCode`,
+//!    `resultCode`, `command` and `paymentId` must be listed, and by default
+//!    `fepOrderId` and `fepReferenceId` too
+//!    ([`RedirectVerifier::require_fep_ids`]: without `fepOrderId` in the
+//!    list its bytes could be merged into `paymentId`).
+//! 2. Every listed value has the narrowest syntax the reference allows
+//!    ([`RedirectParam::accepts`]): closed vocabularies for `status`,
+//!    `actionCode` and `command`, the fixed `XX-XXX-999` shape for
+//!    `resultCode`, `A-Z a-z 0-9 - _` with the reference's lengths for the
+//!    identifiers, printable ASCII for the merchant keys, none empty; and
+//!    `fepOrderId` is `{paymentId}_{alphanumeric suffix}` as in the
+//!    reference's example ([`FepOrderIdRule`], configurable).
+//! 3. For every listed parameter, a bounded search looks for another
+//!    assignment of values to the received list (one value per name, repeats
+//!    included, every syntax rule and the `fepOrderId` rule holding) that
+//!    concatenates to the same signed bytes but gives that parameter another
+//!    value. If one exists (or the search gives up), the value is not
+//!    determined by the signature: a required parameter makes the redirect
+//!    fail ([`RedirectError::AmbiguousValue`]); an optional one is returned
+//!    as unverified ([`UnverifiedReason::Ambiguous`]).
+//!
+//! The shifted forms above fail rule 2 (`3order-123_…` does not start with
+//! `order-12_`) or rule 3 (with `merchantRequestKey1=3` listed after
+//! `paymentId`, `order-1` + `23` is another reading). The property test in
+//! `tests/redirect_props.rs` builds every re-cut of a genuine redirect's
+//! signed bytes under the genuine list and under lists with a known name
+//! inserted, renamed or dropped, and checks that none verifies with values
+//! other than the genuine ones.
+//!
+//! What a verified redirect proves: VeriTrans signed (with this merchant's
+//! key) a byte string that the received list reads in exactly one way, and
+//! the returned verified values are that reading. What it cannot prove:
+//!
+//! - that the redirect belongs to *this* consumer's order, or is recent: a
+//!   genuine redirect of an old successful order replays verbatim (the
+//!   reference: "it cannot identify cases where the entire redirect
+//!   information from a past successful order is replaced"). Pass the
+//!   paymentId you stored for the consumer's session as
+//!   `expected_payment_id`, never one read from the redirect;
+//! - that no *other* list reads the same bytes in another unique way: rule 3
+//!   searches the received list only, and the list is chosen by whoever sends
+//!   the redirect. The rules above make such lists hard to find (the tests
+//!   try the natural ones), but the scheme itself does not exclude them;
+//! - that the payment is final or its amount: `status=success` in a redirect
+//!   is an overview. Before marking an order paid, call [`confirm`], which
+//!   asks getTransactionResult.
+//!
+//! Known parameters that are present but not listed in `authParams` (the
+//! reference's example list does not include `merchantRequestKey1/2`, which
+//! are returned whenever they were set) are returned in
+//! [`VerifiedRedirect::unverified`], never in the verified fields.
 //!
 //! # Decoding choices
 //!
@@ -38,16 +95,14 @@
 //!   (`*`→`=`, `-`→`/`, `_`→`+`), missing padding, and a `+` that became a
 //!   space in transit.
 //! - Any parameter present twice is rejected (which value was signed would be
-//!   ambiguous); a name listed in `authParams` but absent is rejected; a typed
-//!   field (`status`, `paymentId`, …) present but not listed in `authParams` is
-//!   rejected (it would be unauthenticated). `status`, `actionCode`,
-//!   `resultCode`, `command` and `paymentId` are required; the others are
-//!   optional. Other, unlisted parameters are ignored (never returned).
+//!   ambiguous); a name listed in `authParams` but absent is rejected.
+//!   Parameters that are not redirect parameters and not listed are ignored
+//!   (never returned).
 //!
 //! # Example
 //!
 //! ```
-//! use vt4g::redirect::{sign_redirect, RedirectVerifier};
+//! use vt4g::redirect::{sign_redirect, RedirectParam, RedirectVerifier};
 //! use vt4g::result_code::Status;
 //! use vt4g::Secret;
 //!
@@ -55,23 +110,30 @@
 //! let params = [
 //!     ("status", "success"), ("actionCode", "success"), ("resultCode", "UA-000-001"),
 //!     ("command", "pay"), ("paymentId", "paymentId_1234567890"),
+//!     ("fepOrderId", "paymentId_1234567890_01AHK4HS7GFKHGKE7SGFJKTHIH"),
+//!     ("fepReferenceId", "X01AHK4HS7GFKHGKE7SGFJKTHIH"),
+//!     ("merchantRequestKey1", "freeKey1"),
 //! ];
-//! let order = ["status", "actionCode", "resultCode", "command", "paymentId", "paymentId"];
+//! // The reference's example order; merchantRequestKey1 is sent but not listed.
+//! let order = [
+//!     "status", "actionCode", "resultCode", "command", "paymentId", "fepOrderId",
+//!     "fepReferenceId", "fepReferenceId", "paymentId", "fepOrderId", "actionCode",
+//!     "resultCode", "command", "status",
+//! ];
 //! let query = sign_redirect("sampleCcId", &key, &params, &order)?;
 //! let url = format!("https://shop.example/done?{query}");
 //!
 //! let verifier = RedirectVerifier::new("sampleCcId", key)?;
 //! let redirect = verifier.verify(url.as_str(), "paymentId_1234567890")?;
 //! assert_eq!(redirect.status, Status::Success);
+//! assert_eq!(redirect.merchant_request_key1, None);
+//! assert_eq!(redirect.unverified(RedirectParam::MerchantRequestKey1), Some("freeKey1"));
 //! assert!(verifier.verify(url.as_str(), "another_order").is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::borrow::Cow;
 use std::fmt;
 
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::Engine as _;
 use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;
 
@@ -80,6 +142,16 @@ use crate::webhook::hex;
 use crate::webhook::ConfigError;
 use crate::Secret;
 
+mod confirm;
+mod params;
+mod syntax;
+
+pub use confirm::{confirm, ConfirmError, Confirmation, ConfirmedTransaction};
+pub use params::{decode_auth_params, RedirectInput, RedirectParams};
+pub use syntax::{FepOrderIdRule, RedirectParam};
+
+use syntax::{Alternative, Reading};
+
 /// Name of the parameter carrying the hash.
 pub const V_AUTH_INFO: &str = "vAuthInfo";
 /// Name of the parameter carrying the Base64 list of signed names.
@@ -87,14 +159,8 @@ pub const AUTH_PARAMS: &str = "authParams";
 /// Longest `authParams` accepted (the reference: "<= 4000 characters").
 pub const MAX_AUTH_PARAMS_LEN: usize = 4000;
 
-/// Standard Base64 decoding that accepts padded and unpadded input.
-const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
 /// Why a redirect was rejected. `Display` never contains the authentication
-/// key; names taken from the request are shortened and escaped.
+/// key; names and values taken from the request are shortened and escaped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedirectError {
@@ -111,6 +177,10 @@ pub enum RedirectError {
     /// names, lists `vAuthInfo`, or is longer than [`MAX_AUTH_PARAMS_LEN`].
     #[error("redirect authParams is malformed: {0}")]
     MalformedAuthParams(&'static str),
+    /// `authParams` lists a name that is not a redirect parameter of the
+    /// reference ([`RedirectParam`]).
+    #[error("redirect authParams lists {0:?}, which is not a redirect parameter")]
+    UnknownAuthParam(String),
     /// `vAuthInfo` is not 128 hex digits.
     #[error("redirect vAuthInfo is not 128 hex digits")]
     MalformedAuthInfo,
@@ -118,12 +188,35 @@ pub enum RedirectError {
     /// CCID or key is wrong.
     #[error("redirect vAuthInfo does not match")]
     SignatureMismatch,
-    /// A typed field is present but not covered by `authParams`.
+    /// A required parameter is present but not covered by `authParams`.
     #[error("redirect parameter {0:?} is not covered by authParams")]
     UncoveredParameter(&'static str),
-    /// A required typed field is empty.
+    /// A listed parameter is empty.
     #[error("redirect parameter {0:?} is empty")]
     EmptyParameter(&'static str),
+    /// A listed parameter's value does not have the parameter's syntax.
+    #[error("redirect parameter {param} = {value:?} is not {syntax}")]
+    InvalidValue {
+        /// The parameter.
+        param: RedirectParam,
+        /// The value (shortened and escaped).
+        value: String,
+        /// The expected syntax.
+        syntax: &'static str,
+    },
+    /// The signed `fepOrderId` is not `{paymentId}_{alphanumeric suffix}`
+    /// ([`FepOrderIdRule::PaymentIdPrefix`]).
+    #[error("redirect fepOrderId {fep_order_id:?} is not paymentId {payment_id:?} followed by '_' and an alphanumeric suffix")]
+    FepOrderIdMismatch {
+        /// The signed paymentId (shortened and escaped).
+        payment_id: String,
+        /// The signed fepOrderId (shortened and escaped).
+        fep_order_id: String,
+    },
+    /// The signed bytes can be read with another value for this required
+    /// parameter under the received `authParams` (a shifted value boundary).
+    #[error("redirect parameter {0} is not determined by the signature: the signed values can be cut differently")]
+    AmbiguousValue(RedirectParam),
     /// The signed `paymentId` is not the one the merchant expects (a replayed
     /// redirect of another order).
     #[error("redirect paymentId {actual:?} is not the expected {expected:?}")]
@@ -142,7 +235,7 @@ pub enum RedirectError {
     Config(#[from] ConfigError),
 }
 
-fn excerpt(s: &str) -> String {
+pub(crate) fn excerpt(s: &str) -> String {
     const MAX: usize = 32;
     let mut out: String = s.chars().take(MAX).flat_map(char::escape_default).collect();
     if s.chars().count() > MAX {
@@ -151,182 +244,35 @@ fn excerpt(s: &str) -> String {
     out
 }
 
-/// Decoded redirect parameters, in the order received.
-///
-/// ```
-/// use vt4g::redirect::RedirectParams;
-/// let p = RedirectParams::parse("https://shop.example/done?status=success&paymentId=p%5F1")?;
-/// assert_eq!(p.get("paymentId")?, Some("p_1"));
-/// assert_eq!(RedirectParams::from_query("?a=1&b=x+y").get("b")?, Some("x y"));
-/// # Ok::<(), vt4g::redirect::RedirectError>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RedirectParams {
-    pairs: Vec<(String, String)>,
+/// Why a parameter is in [`VerifiedRedirect::unverified`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnverifiedReason {
+    /// Present in the query but not listed in `authParams`: not signed.
+    NotCovered,
+    /// Listed, but another reading of the signed bytes gives it another value.
+    Ambiguous,
 }
 
-impl RedirectParams {
-    /// Parses a full URL (the query part is used), a path with a query
-    /// (`/done?status=…`, as in an HTTP request line; the part after the first
-    /// `?`, without any `#fragment`), or a query string with or without the
-    /// leading `?`.
-    ///
-    /// # Errors
-    /// [`RedirectError::InvalidUrl`] when `input` contains `://` and does not
-    /// parse as a URL.
-    pub fn parse(input: &str) -> Result<Self, RedirectError> {
-        if input.contains("://") {
-            Self::from_url(input)
-        } else if input.starts_with('/') {
-            let query = input.split_once('?').map_or("", |(_, q)| q);
-            let query = query.split_once('#').map_or(query, |(q, _)| q);
-            Ok(Self::from_query(query))
-        } else {
-            Ok(Self::from_query(input))
-        }
-    }
-
-    /// The query parameters of a full URL.
-    ///
-    /// # Errors
-    /// [`RedirectError::InvalidUrl`] when `url` does not parse.
-    pub fn from_url(url: &str) -> Result<Self, RedirectError> {
-        let url = url::Url::parse(url).map_err(|_| RedirectError::InvalidUrl)?;
-        Ok(Self::from_query(url.query().unwrap_or("")))
-    }
-
-    /// A form-urlencoded query string, with or without the leading `?`.
-    pub fn from_query(query: &str) -> Self {
-        let query = query.strip_prefix('?').unwrap_or(query);
-        RedirectParams {
-            pairs: url::form_urlencoded::parse(query.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        }
-    }
-
-    /// Already-decoded `(name, value)` pairs (e.g. from a web framework).
-    pub fn from_pairs<I, K, V>(pairs: I) -> Self
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        RedirectParams {
-            pairs: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        }
-    }
-
-    /// The pairs, in the order received.
-    pub fn pairs(&self) -> &[(String, String)] {
-        &self.pairs
-    }
-
-    /// The value of `name`, if present once.
-    ///
-    /// # Errors
-    /// [`RedirectError::RepeatedParameter`] when `name` appears more than once.
-    pub fn get(&self, name: &str) -> Result<Option<&str>, RedirectError> {
-        let mut found = None;
-        for (k, v) in &self.pairs {
-            if k == name {
-                if found.is_some() {
-                    return Err(RedirectError::RepeatedParameter(excerpt(name)));
-                }
-                found = Some(v.as_str());
-            }
-        }
-        Ok(found)
-    }
-
-    fn first_repeated(&self) -> Option<&str> {
-        let mut names: Vec<&str> = self.pairs.iter().map(|(k, _)| k.as_str()).collect();
-        names.sort_unstable();
-        names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
-    }
+/// A known redirect parameter whose value the signature does not establish.
+/// Treat it like any other input from the consumer's browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnverifiedParam {
+    /// The parameter.
+    pub param: RedirectParam,
+    /// The value as received.
+    pub value: String,
+    /// Why it is not verified.
+    pub reason: UnverifiedReason,
 }
 
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for RedirectParams {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Self::from_pairs(iter)
-    }
-}
-
-/// What [`RedirectVerifier::verify`] accepts: a full URL, a path with a
-/// query, a query string, or decoded parameters. A `&str` is read as
-/// [`RedirectParams::parse`] reads it.
-#[derive(Debug, Clone)]
-pub enum RedirectInput<'a> {
-    /// A full URL.
-    Url(&'a str),
-    /// A query string, with or without the leading `?`.
-    Query(&'a str),
-    /// Decoded parameters.
-    Params(Cow<'a, RedirectParams>),
-}
-
-impl<'a> From<&'a str> for RedirectInput<'a> {
-    fn from(s: &'a str) -> Self {
-        if s.contains("://") {
-            RedirectInput::Url(s)
-        } else if s.starts_with('/') {
-            let query = s.split_once('?').map_or("", |(_, q)| q);
-            RedirectInput::Query(query.split_once('#').map_or(query, |(q, _)| q))
-        } else {
-            RedirectInput::Query(s)
-        }
-    }
-}
-
-impl<'a> From<&'a String> for RedirectInput<'a> {
-    fn from(s: &'a String) -> Self {
-        RedirectInput::from(s.as_str())
-    }
-}
-
-impl<'a> From<&'a RedirectParams> for RedirectInput<'a> {
-    fn from(p: &'a RedirectParams) -> Self {
-        RedirectInput::Params(Cow::Borrowed(p))
-    }
-}
-
-impl From<RedirectParams> for RedirectInput<'_> {
-    fn from(p: RedirectParams) -> Self {
-        RedirectInput::Params(Cow::Owned(p))
-    }
-}
-
-impl<'a> From<&'a [(String, String)]> for RedirectInput<'a> {
-    fn from(p: &'a [(String, String)]) -> Self {
-        RedirectInput::Params(Cow::Owned(RedirectParams::from_pairs(p.iter().cloned())))
-    }
-}
-
-impl<'a> From<&'a [(&'a str, &'a str)]> for RedirectInput<'a> {
-    fn from(p: &'a [(&'a str, &'a str)]) -> Self {
-        RedirectInput::Params(Cow::Owned(RedirectParams::from_pairs(p.iter().copied())))
-    }
-}
-
-impl<'a> RedirectInput<'a> {
-    fn into_params(self) -> Result<Cow<'a, RedirectParams>, RedirectError> {
-        Ok(match self {
-            RedirectInput::Url(u) => Cow::Owned(RedirectParams::from_url(u)?),
-            RedirectInput::Query(q) => Cow::Owned(RedirectParams::from_query(q)),
-            RedirectInput::Params(p) => p,
-        })
-    }
-}
-
-/// A redirect whose `vAuthInfo` and `paymentId` were verified. Every field
-/// comes from a parameter covered by `authParams`.
+/// A redirect whose `vAuthInfo` and `paymentId` were verified. Every field but
+/// [`unverified`](Self::unverified) is a value listed in `authParams`, of the
+/// parameter's syntax, and determined by the signed bytes (see the module
+/// documentation for what that proves).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedRedirect {
-    /// `status` (an overview only: confirm with the webhook or
-    /// `getTransactionResult`).
+    /// `status` (an overview only: confirm with the webhook or [`confirm`]).
     pub status: Status,
     /// `actionCode`.
     pub action_code: ActionCode,
@@ -336,61 +282,28 @@ pub struct VerifiedRedirect {
     pub command: String,
     /// `paymentId` (equal to the expected one).
     pub payment_id: String,
-    /// `fepOrderId`, when sent.
+    /// `fepOrderId`, when signed.
     pub fep_order_id: Option<String>,
-    /// `fepReferenceId`, when sent.
+    /// `fepReferenceId`, when signed.
     pub fep_reference_id: Option<String>,
-    /// `merchantRequestKey1`, when it was set in the request.
+    /// `merchantRequestKey1`, when signed.
     pub merchant_request_key1: Option<String>,
-    /// `merchantRequestKey2`, when it was set in the request.
+    /// `merchantRequestKey2`, when signed.
     pub merchant_request_key2: Option<String>,
+    /// Known parameters that were present but are not verified: not listed in
+    /// `authParams`, or listed but not determined by the signed bytes. Never
+    /// copied into the fields above.
+    pub unverified: Vec<UnverifiedParam>,
 }
 
-/// Decodes `authParams` into the list of names.
-///
-/// Accepts standard Base64 with or without padding, the MDK alphabet
-/// (`*`→`=`, `-`→`/`, `_`→`+`) and spaces that were `+` before a
-/// form-urlencoded decode.
-///
-/// ```
-/// use vt4g::redirect::decode_auth_params;
-/// // "status,paymentId" in standard Base64, then with MDK characters and no padding.
-/// assert_eq!(decode_auth_params("c3RhdHVzLHBheW1lbnRJZA==")?, ["status", "paymentId"]);
-/// assert_eq!(decode_auth_params("c3RhdHVzLHBheW1lbnRJZA**")?, ["status", "paymentId"]);
-/// assert_eq!(decode_auth_params("c3RhdHVzLHBheW1lbnRJZA")?, ["status", "paymentId"]);
-/// # Ok::<(), vt4g::redirect::RedirectError>(())
-/// ```
-///
-/// # Errors
-/// [`RedirectError::MalformedAuthParams`] when the value is too long, not
-/// Base64, not UTF-8, has an empty name, or lists `vAuthInfo`.
-pub fn decode_auth_params(value: &str) -> Result<Vec<String>, RedirectError> {
-    if value.len() > MAX_AUTH_PARAMS_LEN {
-        return Err(RedirectError::MalformedAuthParams("too long"));
+impl VerifiedRedirect {
+    /// The unverified value of `param`, if it was present and not verified.
+    pub fn unverified(&self, param: RedirectParam) -> Option<&str> {
+        self.unverified
+            .iter()
+            .find(|u| u.param == param)
+            .map(|u| u.value.as_str())
     }
-    let normalized: String = value
-        .trim()
-        .chars()
-        .map(|c| match c {
-            ' ' | '_' => '+',
-            '-' => '/',
-            '*' => '=',
-            other => other,
-        })
-        .collect();
-    let bytes = LENIENT_STANDARD
-        .decode(normalized.as_bytes())
-        .map_err(|_| RedirectError::MalformedAuthParams("not Base64"))?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| RedirectError::MalformedAuthParams("not UTF-8"))?;
-    let names: Vec<String> = text.split(',').map(str::to_owned).collect();
-    if names.iter().any(String::is_empty) {
-        return Err(RedirectError::MalformedAuthParams("empty name"));
-    }
-    if names.iter().any(|n| n == V_AUTH_INFO) {
-        return Err(RedirectError::MalformedAuthParams("lists vAuthInfo"));
-    }
-    Ok(names)
 }
 
 fn auth_info<'v>(ccid: &str, key: &Secret, values: impl IntoIterator<Item = &'v str>) -> [u8; 64] {
@@ -464,7 +377,8 @@ pub fn sign_redirect(
         values.push(v);
     }
     let v_auth_info = hex::encode_lower(&auth_info(ccid, key, values));
-    let auth_params = base64::engine::general_purpose::STANDARD.encode(order.join(","));
+    let auth_params =
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, order.join(","));
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     out.extend_pairs(params.iter().copied());
     out.append_pair(AUTH_PARAMS, &auth_params);
@@ -478,6 +392,8 @@ pub fn sign_redirect(
 pub struct RedirectVerifier {
     ccid: String,
     key: Secret,
+    fep_order_id_rule: FepOrderIdRule,
+    require_fep_ids: bool,
 }
 
 impl fmt::Debug for RedirectVerifier {
@@ -485,6 +401,8 @@ impl fmt::Debug for RedirectVerifier {
         f.debug_struct("RedirectVerifier")
             .field("ccid", &self.ccid)
             .field("key", &self.key)
+            .field("fep_order_id_rule", &self.fep_order_id_rule)
+            .field("require_fep_ids", &self.require_fep_ids)
             .finish()
     }
 }
@@ -498,7 +416,40 @@ impl RedirectVerifier {
     pub fn new(ccid: impl Into<String>, key: Secret) -> Result<Self, ConfigError> {
         let ccid = ccid.into();
         check_credentials(&ccid, &key)?;
-        Ok(RedirectVerifier { ccid, key })
+        Ok(RedirectVerifier {
+            ccid,
+            key,
+            fep_order_id_rule: FepOrderIdRule::default(),
+            require_fep_ids: true,
+        })
+    }
+
+    /// Whether `fepOrderId` and `fepReferenceId` must be present and listed in
+    /// `authParams` (default `true`). The reference lists both among the
+    /// redirect's parameters without a condition (unlike the merchant keys,
+    /// "if not set at the time of request, it will not be returned") and its
+    /// `authParams` example covers both. Requiring them closes a forgery:
+    /// without `fepOrderId` in the list, a re-cut can merge its bytes into
+    /// `paymentId` (`order-1` + `order-1_01AHK…` read as one paymentId
+    /// `order-1order-1_01AHK…`). Set `false` only for an account whose
+    /// redirects omit them; such redirects are then verified without that
+    /// protection.
+    pub fn require_fep_ids(mut self, require: bool) -> Self {
+        self.require_fep_ids = require;
+        self
+    }
+
+    fn is_required(&self, p: RedirectParam) -> bool {
+        p.is_required()
+            || (self.require_fep_ids
+                && matches!(p, RedirectParam::FepOrderId | RedirectParam::FepReferenceId))
+    }
+
+    /// How a signed `fepOrderId` must relate to `paymentId` (default
+    /// [`FepOrderIdRule::PaymentIdPrefix`], the reference's example).
+    pub fn fep_order_id_rule(mut self, rule: FepOrderIdRule) -> Self {
+        self.fep_order_id_rule = rule;
+        self
     }
 
     /// The configured merchant CCID.
@@ -507,8 +458,10 @@ impl RedirectVerifier {
     }
 
     /// Verifies `vAuthInfo` over the parameters listed by `authParams`
-    /// (constant-time comparison, hex in either case), then that the signed
-    /// `paymentId` equals `expected_payment_id`, and returns the typed result.
+    /// (constant-time comparison, hex in either case), the syntax of every
+    /// listed value, that the signed bytes have one reading under the list
+    /// (module documentation), then that the signed `paymentId` equals
+    /// `expected_payment_id`, and returns the typed result.
     ///
     /// `expected_payment_id` must be the paymentId the merchant set in the
     /// payment request for this consumer (e.g. stored in its session), never a
@@ -518,8 +471,11 @@ impl RedirectVerifier {
     /// # Errors
     /// [`RedirectError`]: URL that does not parse, a repeated parameter, a
     /// missing `vAuthInfo`/`authParams`/listed/required parameter, malformed
-    /// `authParams` or `vAuthInfo`, a mismatching hash, a typed field not
-    /// covered by `authParams`, an empty required field, or another paymentId.
+    /// `authParams` or `vAuthInfo`, a name in `authParams` that is not a
+    /// redirect parameter, a mismatching hash, a required field not covered
+    /// by `authParams`, a listed value of the wrong syntax, a `fepOrderId`
+    /// not derived from `paymentId`, a required value the signed bytes do not
+    /// determine, or another paymentId.
     pub fn verify<'a>(
         &self,
         input: impl Into<RedirectInput<'a>>,
@@ -538,51 +494,118 @@ impl RedirectVerifier {
         let claimed = hex::decode_fixed::<64>(v_auth_info.trim().as_bytes())
             .ok_or(RedirectError::MalformedAuthInfo)?;
         let names = decode_auth_params(auth_params)?;
-        let mut values = Vec::with_capacity(names.len());
-        for name in &names {
-            let v = params
-                .get(name)?
-                .ok_or_else(|| RedirectError::MissingParameter(excerpt(name)))?;
-            values.push(v);
+        let list = names
+            .iter()
+            .map(|n| {
+                RedirectParam::from_name(n)
+                    .ok_or_else(|| RedirectError::UnknownAuthParam(excerpt(n)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // Every known parameter's value, once (repeats were refused above).
+        let mut present: [Option<&str>; 9] = [None; 9];
+        for p in RedirectParam::ALL {
+            present[p.index()] = params.get(p.name())?;
         }
-        let computed = auth_info(&self.ccid, &self.key, values);
+        let mut listed = [false; 9];
+        for p in &list {
+            listed[p.index()] = true;
+        }
+        for p in RedirectParam::ALL
+            .into_iter()
+            .filter(|&p| self.is_required(p))
+        {
+            if !listed[p.index()] {
+                return Err(match present[p.index()] {
+                    Some(_) => RedirectError::UncoveredParameter(p.name()),
+                    None => RedirectError::MissingParameter(p.name().into()),
+                });
+            }
+        }
+        let mut signed = String::new();
+        for p in &list {
+            let v = present[p.index()]
+                .ok_or_else(|| RedirectError::MissingParameter(p.name().into()))?;
+            signed.push_str(v);
+        }
+        let computed = auth_info(&self.ccid, &self.key, [signed.as_str()]);
         if !bool::from(computed.ct_eq(&claimed)) {
             return Err(RedirectError::SignatureMismatch);
         }
 
-        let covered = |field: &'static str| -> Result<Option<String>, RedirectError> {
-            match params.get(field)? {
-                None => Ok(None),
-                Some(_) if !names.iter().any(|n| n == field) => {
-                    Err(RedirectError::UncoveredParameter(field))
-                }
-                Some(v) => Ok(Some(v.to_owned())),
-            }
-        };
-        let required = |field: &'static str| -> Result<String, RedirectError> {
-            let v = covered(field)?.ok_or_else(|| RedirectError::MissingParameter(field.into()))?;
+        // Syntax of every listed value, then the fepOrderId relation.
+        for p in RedirectParam::ALL.into_iter().filter(|p| listed[p.index()]) {
+            let v = present[p.index()].unwrap_or_default();
             if v.is_empty() {
-                return Err(RedirectError::EmptyParameter(field));
+                return Err(RedirectError::EmptyParameter(p.name()));
             }
-            Ok(v)
-        };
-        let payment_id = required("paymentId")?;
+            if !p.accepts(v) {
+                return Err(RedirectError::InvalidValue {
+                    param: p,
+                    value: excerpt(v),
+                    syntax: p.syntax(),
+                });
+            }
+        }
+        let payment_id = present[RedirectParam::PaymentId.index()].unwrap_or_default();
+        if let Some(f) = present[RedirectParam::FepOrderId.index()] {
+            if listed[RedirectParam::FepOrderId.index()]
+                && !self
+                    .fep_order_id_rule
+                    .holds(payment_id.as_bytes(), f.as_bytes())
+            {
+                return Err(RedirectError::FepOrderIdMismatch {
+                    payment_id: excerpt(payment_id),
+                    fep_order_id: excerpt(f),
+                });
+            }
+        }
+
+        // One reading: every listed value is determined by the signed bytes.
+        let reading = Reading::new(&list, signed.as_bytes(), self.fep_order_id_rule);
+        let mut determined = [false; 9];
+        for p in RedirectParam::ALL.into_iter().filter(|p| listed[p.index()]) {
+            let v = present[p.index()].unwrap_or_default();
+            determined[p.index()] = reading.alternative(p, v) == Alternative::None;
+            if p.is_required() && !determined[p.index()] {
+                return Err(RedirectError::AmbiguousValue(p));
+            }
+        }
+
         if payment_id != expected_payment_id {
             return Err(RedirectError::PaymentIdMismatch {
                 expected: excerpt(expected_payment_id),
-                actual: excerpt(&payment_id),
+                actual: excerpt(payment_id),
             });
         }
+        let mut unverified = Vec::new();
+        let mut verified = |p: RedirectParam| -> Option<String> {
+            let v = present[p.index()]?;
+            if determined[p.index()] {
+                return Some(v.to_owned());
+            }
+            unverified.push(UnverifiedParam {
+                param: p,
+                value: v.to_owned(),
+                reason: if listed[p.index()] {
+                    UnverifiedReason::Ambiguous
+                } else {
+                    UnverifiedReason::NotCovered
+                },
+            });
+            None
+        };
+        let required = |p: RedirectParam| present[p.index()].unwrap_or_default();
         Ok(VerifiedRedirect {
-            status: Status::from_code(&required("status")?),
-            action_code: ActionCode::from_code(&required("actionCode")?),
-            result_code: ResultCode::from_code(&required("resultCode")?),
-            command: required("command")?,
-            payment_id,
-            fep_order_id: covered("fepOrderId")?,
-            fep_reference_id: covered("fepReferenceId")?,
-            merchant_request_key1: covered("merchantRequestKey1")?,
-            merchant_request_key2: covered("merchantRequestKey2")?,
+            status: Status::from_code(required(RedirectParam::Status)),
+            action_code: ActionCode::from_code(required(RedirectParam::ActionCode)),
+            result_code: ResultCode::from_code(required(RedirectParam::ResultCode)),
+            command: required(RedirectParam::Command).to_owned(),
+            payment_id: payment_id.to_owned(),
+            fep_order_id: verified(RedirectParam::FepOrderId),
+            fep_reference_id: verified(RedirectParam::FepReferenceId),
+            merchant_request_key1: verified(RedirectParam::MerchantRequestKey1),
+            merchant_request_key2: verified(RedirectParam::MerchantRequestKey2),
+            unverified,
         })
     }
 }
@@ -764,6 +787,56 @@ mod tests {
             other.verify(q.as_str(), "paymentId_1234567890"),
             Err(RedirectError::SignatureMismatch)
         );
+    }
+
+    /// The simulator's lists: the parameters once each, rotated and
+    /// reversed, then `fepReferenceId` and `status` again. Every rotation,
+    /// with and without merchant keys, has one reading of every required
+    /// value (and the search stays within its budget: giving up would refuse
+    /// them). Where a merchant key precedes `fepReferenceId`, the boundary
+    /// between `fepOrderId`'s suffix and `fepReferenceId` is not pinned, and
+    /// `fepOrderId` is returned unverified.
+    #[test]
+    fn simulator_shaped_lists_verify() {
+        for pid in ["order-1", "a", "x_y-z_0", &"P".repeat(64)] {
+            let fep = format!("{pid}_0000000000000SEN3PSS8YWGK3");
+            for keys in [0, 1, 2] {
+                let mut pairs: Vec<(&str, &str)> = vec![
+                    ("status", "success"),
+                    ("actionCode", "success"),
+                    ("resultCode", "UA-000-001"),
+                    ("command", "pay"),
+                    ("paymentId", pid),
+                    ("fepOrderId", &fep),
+                    ("fepReferenceId", "X00000000000018XR03830C9KPX"),
+                ];
+                if keys >= 1 {
+                    pairs.push(("merchantRequestKey1", "k1"));
+                }
+                if keys >= 2 {
+                    pairs.push(("merchantRequestKey2", "key two"));
+                }
+                for rot in 0..pairs.len() {
+                    let mut order: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+                    order.rotate_left(rot);
+                    order.reverse();
+                    order.push("fepReferenceId");
+                    order.push("status");
+                    let q =
+                        sign_redirect("sampleCcId", &"sampleKey".into(), &pairs, &order).unwrap();
+                    let r = verifier()
+                        .verify(q.as_str(), pid)
+                        .unwrap_or_else(|e| panic!("{order:?}: {e}"));
+                    assert_eq!(r.payment_id, pid);
+                    match &r.fep_order_id {
+                        Some(f) => assert_eq!(f, &fep),
+                        None => {
+                            assert_eq!(r.unverified(RedirectParam::FepOrderId), Some(fep.as_str()))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `vt4g redirect verify`.
 
 use serde_json::{json, Value};
-use vt4g::redirect::{RedirectInput, RedirectParams, RedirectVerifier};
+use vt4g::redirect::{RedirectInput, RedirectParams, RedirectVerifier, UnverifiedReason};
 
 use crate::args::RedirectVerifyArgs;
 use crate::io::{Credentials, Exit, Failure, Outcome};
@@ -50,22 +50,47 @@ pub fn verify(a: RedirectVerifyArgs, creds: &Credentials) -> Result<Outcome, Fai
         }
     };
     match verifier.verify(input, &expected) {
-        Ok(r) => Ok(Outcome::new(
-            json!({
-                "valid": true,
-                "status": r.status.as_str(),
-                "actionCode": r.action_code.as_str(),
-                "resultCode": r.result_code.as_str(),
-                "command": r.command,
-                "paymentId": r.payment_id,
-                "fepOrderId": opt(r.fep_order_id),
-                "fepReferenceId": opt(r.fep_reference_id),
-                "merchantRequestKey1": opt(r.merchant_request_key1),
-                "merchantRequestKey2": opt(r.merchant_request_key2),
-                "paymentIdChecked": checked,
-            }),
-            Exit::Ok,
-        )),
+        Ok(r) => {
+            let mut unverified = serde_json::Map::new();
+            for u in &r.unverified {
+                let why = match u.reason {
+                    UnverifiedReason::NotCovered => "not listed in authParams (not signed)",
+                    _ => {
+                        "not determined by the signature (the signed values can be cut differently)"
+                    }
+                };
+                eprintln!(
+                    "vt4g: warning: {} is {why}; it is under \"unverified\" and must not be trusted",
+                    u.param
+                );
+                unverified.insert(u.param.name().to_owned(), Value::String(u.value.clone()));
+            }
+            Ok(verified_document(r, checked, unverified))
+        }
         Err(e) => rejected(e.to_string()),
     }
+}
+
+fn verified_document(
+    r: vt4g::redirect::VerifiedRedirect,
+    checked: bool,
+    unverified: serde_json::Map<String, Value>,
+) -> Outcome {
+    Outcome::new(
+        json!({
+            "valid": true,
+            "status": r.status.as_str(),
+            "actionCode": r.action_code.as_str(),
+            "resultCode": r.result_code.as_str(),
+            "command": r.command,
+            "paymentId": r.payment_id,
+            "fepOrderId": opt(r.fep_order_id),
+            "fepReferenceId": opt(r.fep_reference_id),
+            "merchantRequestKey1": opt(r.merchant_request_key1),
+            "merchantRequestKey2": opt(r.merchant_request_key2),
+            "paymentIdChecked": checked,
+            "unverified": unverified,
+        }),
+        Exit::Ok,
+    )
 }

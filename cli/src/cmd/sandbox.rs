@@ -51,8 +51,24 @@ pub fn serve(a: SandboxServeArgs, creds: &Credentials) -> Result<Outcome, Failur
             scheme.name()
         )));
     }
+    if !a.addr.ip().is_loopback() {
+        if !a.allow_remote {
+            return Err(Failure::usage(format!(
+                "refusing to listen on {}: not a loopback address. The simulator accepts its \
+                 public test credentials from anyone who can reach it; pass --allow-remote to \
+                 expose it anyway",
+                a.addr
+            )));
+        }
+        eprintln!(
+            "vt4g: warning: listening on {} (not loopback, --allow-remote): anyone who can reach \
+             this address can call the simulator; /_sandbox/* requires the bearer token",
+            a.addr
+        );
+    }
     let mut cfg = SandboxConfig::default()
         .addr(a.addr)
+        .allow_remote(a.allow_remote)
         .bearer_token(token)
         .merchant(ccid, key)
         .webhook_scheme(scheme)
