@@ -12,6 +12,7 @@ pub use memory::InMemoryDeduper;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresDeduper;
 
 /// Whether a webhook id was seen before.
