@@ -4,15 +4,18 @@
 //! See the README for the architecture and the choices made where the
 //! reference is ambiguous.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum_webhook;
 pub mod client;
 pub mod dedupe;
 pub mod error;
 pub mod idempotency;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub mod postgres;
 pub mod redirect;
 pub mod result_code;

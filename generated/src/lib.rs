@@ -18,14 +18,22 @@
 //! * [`validate_typed`]: walkers over the typed requests, reporting each field with its
 //!   index in the rule tables (used by `vt4g::validation::ValidateRequest`).
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 // Doc comments are the reference's description text copied through the spec; it contains
 // bare URLs and `string <date>`, which rustdoc would otherwise flag.
 #![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 
+/// progenitor's client and the typify types ([`types`]), one method per command.
+// typify writes no doc for a property that is only a `$ref` (its documentation is on the
+// referenced type, which is linked from the field's type) nor for the variants of an
+// untagged `oneOf`; everything else in here carries the reference's description.
+#[allow(missing_docs)]
 #[rustfmt::skip]
 pub mod client;
 #[rustfmt::skip]
 pub mod result_codes;
+/// Per-provider limits as static tables (from `openapi/provider-rules.yaml`), and `Command`,
+/// `PayType`, `ProviderSet`.
 #[rustfmt::skip]
 pub mod rules;
 #[rustfmt::skip]

@@ -249,9 +249,7 @@ pub fn parse_command_request(
     };
     let v: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => {
-            return Err(Refused::Format(format!("malformed JSON: {e}")))
-        }
+        Err(e) => return Err(Refused::Format(format!("malformed JSON: {e}"))),
     };
     if let Err(msg) = validate::check(cmd, &v).and_then(|()| validate::check_generated(cmd, body)) {
         return Err(Refused::Format(msg));

@@ -57,8 +57,10 @@ mod effect_postgres;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use effect_postgres::{EffectFuture, PostgresEffects};
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresDeduper;
 
 /// Proof of holding the lease on one webhook id: random, new for every claim.

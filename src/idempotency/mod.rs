@@ -20,6 +20,7 @@ pub use memory::InMemoryStore;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresStore;
 
 /// How long the Unified API honours an idempotency key.

@@ -38,7 +38,7 @@ pub(crate) fn decode_fixed<const N: usize>(s: &[u8]) -> Option<[u8; N]> {
 
 /// Decodes an even number of hex digits (either case).
 pub(crate) fn decode_vec(s: &[u8]) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.chunks_exact(2)
