@@ -257,7 +257,7 @@ async fn pump(
                 stats.resets.fetch_add(1, Ordering::Relaxed);
                 // Half the resets let the chunk through first (e.g. a commit's
                 // answer cut off mid-way), half drop it.
-                if rng.next() % 2 == 0 {
+                if rng.next().is_multiple_of(2) {
                     let cut = rng.range(0, n as u64) as usize;
                     let _ = to.write_all(&buf[..cut]).await;
                 }

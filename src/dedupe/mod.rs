@@ -46,10 +46,10 @@
 use std::fmt;
 use std::time::Duration;
 
-mod clock;
 mod effect;
 mod memory;
-pub use clock::{Clock, ManualClock, SystemClock};
+/// The one clock of the library (also used by the client and the simulator).
+pub use crate::client::{Clock, ManualClock, SystemClock};
 pub use effect::{Applied, EffectError, EffectKey, EffectKeyError, InMemoryEffects};
 pub use memory::InMemoryDeduper;
 #[cfg(feature = "postgres")]

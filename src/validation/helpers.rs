@@ -41,9 +41,9 @@ pub(super) fn describe_char(c: char) -> String {
 }
 
 pub(super) fn human_secs(s: u64) -> String {
-    if s % 3600 == 0 && s >= 3600 {
+    if s.is_multiple_of(3600) && s >= 3600 {
         plural((s / 3600) as usize, "hour")
-    } else if s % 60 == 0 && s >= 60 {
+    } else if s.is_multiple_of(60) && s >= 60 {
         plural((s / 60) as usize, "minute")
     } else {
         plural(s as usize, "second")
