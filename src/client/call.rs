@@ -129,6 +129,7 @@ async fn execute_inner<T: DeserializeOwned>(
         body: bytes,
         key,
         key_created_at: now,
+        max_response_bytes: inner.max_response_bytes,
     };
     let sent = send_with_retries(inner, &outgoing, span, code_of).await?;
     finish(&outgoing, sent).1

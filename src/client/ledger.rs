@@ -111,6 +111,7 @@ pub(crate) async fn execute_scoped<T: DeserializeOwned>(
         body: Bytes::from(rec.body.clone()),
         key: Some(rec.key.clone()),
         key_created_at: key_created_on_our_clock(&rec, inner.lease, inner.clock.now()),
+        max_response_bytes: inner.max_response_bytes,
     };
     let holding = async {
         let sent = match send_with_retries(inner, &outgoing, span, code_of).await {

@@ -169,7 +169,12 @@ pub struct ClientBuilder {
     url_policy: UrlPolicy,
     clock: Arc<dyn Clock>,
     http: Option<reqwest::Client>,
+    max_response_bytes: usize,
 }
+
+/// Default cap on one answer's body ([`ClientBuilder::max_response_bytes`]): 1 MiB, two
+/// orders of magnitude above the largest answer the reference describes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -185,6 +190,7 @@ impl fmt::Debug for ClientBuilder {
             .field("url_policy", &self.url_policy)
             .field("clock", &self.clock)
             .field("http_client", &self.http.as_ref().map(|_| "custom"))
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -203,6 +209,7 @@ impl Default for ClientBuilder {
             url_policy: UrlPolicy::default(),
             clock: Arc::new(SystemClock),
             http: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -247,6 +254,17 @@ impl ClientBuilder {
     /// [`http_client`](Self::http_client).
     pub fn request_timeout(mut self, d: Duration) -> Self {
         self.request_timeout = d;
+        self
+    }
+
+    /// The largest answer body the client reads (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]). A longer answer (by `Content-Length` or
+    /// while reading) is not read to the end: the call ends with
+    /// [`Error::Decode`] (always `maybe_processed`: the API did answer, so the
+    /// effect may have happened) carrying the first bytes, and a ledger scope is
+    /// released for a resume with the same key.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -431,6 +449,7 @@ impl ClientBuilder {
                 url_policy: self.url_policy,
                 clock: self.clock,
                 key_index: Mutex::new(KeyIndex::default()),
+                max_response_bytes: self.max_response_bytes,
             }),
         })
     }
@@ -465,6 +484,8 @@ pub(crate) struct Inner {
     url_policy: UrlPolicy,
     clock: Arc<dyn Clock>,
     key_index: Mutex<KeyIndex>,
+    /// [`ClientBuilder::max_response_bytes`].
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for Client {

@@ -26,6 +26,8 @@ pub(crate) struct Outgoing {
     pub(crate) body: Bytes,
     pub(crate) key: Option<String>,
     pub(crate) key_created_at: SystemTime,
+    /// The client's answer-size cap, for the error message.
+    pub(crate) max_response_bytes: usize,
 }
 
 /// The last thing an attempt produced.
@@ -42,6 +44,22 @@ pub(crate) enum Last<T> {
         retry_after: Option<Duration>,
     },
     Transport(reqwest::Error),
+    /// An answer longer than [`ClientBuilder::max_response_bytes`](super::ClientBuilder::max_response_bytes):
+    /// not read to the end, so neither its result code nor its body is known.
+    Oversized {
+        status: u16,
+        /// The bytes read before the cap (at most the cap).
+        head: Bytes,
+    },
+}
+
+/// What one attempt read: status, `Retry-After`, body, and whether the body
+/// was cut at the cap.
+struct Read {
+    status: u16,
+    retry_after: Option<HeaderValue>,
+    body: Bytes,
+    oversized: bool,
 }
 
 /// The last attempt of a call and what the attempts amount to.
@@ -52,10 +70,7 @@ pub(crate) struct Sent<T> {
 }
 
 /// One HTTP attempt: the status, the raw `Retry-After` of a 429 or 503, the body.
-async fn send_once(
-    inner: &Inner,
-    p: &Outgoing,
-) -> Result<(u16, Option<HeaderValue>, Bytes), reqwest::Error> {
+async fn send_once(inner: &Inner, p: &Outgoing) -> Result<Read, reqwest::Error> {
     let url = inner.urls[Command::ALL
         .iter()
         .position(|c| *c == p.command)
@@ -81,8 +96,38 @@ async fn send_once(
         429 | 503 => resp.headers().get(RETRY_AFTER).cloned(),
         _ => None,
     };
-    let body = resp.bytes().await?;
-    Ok((status, retry_after, body))
+    let cap = inner.max_response_bytes;
+    // Refuse a declared length over the cap before reading anything.
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Ok(Read {
+            status,
+            retry_after,
+            body: Bytes::new(),
+            oversized: true,
+        });
+    }
+    let mut resp = resp;
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if buf.len() + chunk.len() > cap {
+            let room = cap - buf.len();
+            buf.extend_from_slice(&chunk[..room]);
+            // Dropping the response closes the connection instead of draining it.
+            return Ok(Read {
+                status,
+                retry_after,
+                body: buf.freeze(),
+                oversized: true,
+            });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Read {
+        status,
+        retry_after,
+        body: buf.freeze(),
+        oversized: false,
+    })
 }
 
 /// Sends until a non-retryable answer, or the policy/budget/key life ends.
@@ -115,7 +160,29 @@ pub(crate) async fn send_with_retries<T: DeserializeOwned>(
         span.record("attempt", attempts);
         let res = send_once(inner, p).await;
         let (last, outcome) = match res {
-            Ok((status, retry_after, body)) => {
+            Ok(Read {
+                status,
+                body,
+                oversized: true,
+                ..
+            }) => {
+                span.record("http_status", status);
+                maybe_processed = true;
+                // Resending would fetch the same answer: the call ends here, resumable.
+                (
+                    Last::Oversized { status, head: body },
+                    AttemptOutcome::Uncoded {
+                        status: status.min(499),
+                        retry_after: None,
+                    },
+                )
+            }
+            Ok(Read {
+                status,
+                retry_after,
+                body,
+                oversized: false,
+            }) => {
                 span.record("http_status", status);
                 let retry_after =
                     retry_after.and_then(|v| parse_retry_after(v.as_bytes(), inner.clock.now()));
@@ -228,6 +295,23 @@ pub(crate) fn finish<T: DeserializeOwned>(
             };
             (stored, result)
         }
+        Last::Oversized { status, head } => (
+            None,
+            Err(decode_error(
+                p.command,
+                status,
+                None,
+                format!(
+                    "the answer (HTTP {status}) is longer than the client's limit of {} bytes \
+                     (ClientBuilder::max_response_bytes) and was not read to the end; the effect \
+                     may have happened: resume with the same idempotency key",
+                    p.max_response_bytes
+                ),
+                &head,
+                key.as_deref(),
+                sent.attempts,
+            )),
+        ),
         Last::Transport(source) => {
             let err = if source.is_timeout() && !source.is_connect() {
                 Error::Timeout {
