@@ -16,7 +16,7 @@ SECS=${SECS:-30}
 SCRATCH=${SCRATCH:-/tmp/vt4g-fuzz}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(webhook_header webhook_verify redirect_verify validate_json decode_response sandbox_request)
+  targets=(webhook_header webhook_verify redirect_verify validate_json decode_response sandbox_request retry_after)
 fi
 export RUSTC_BOOTSTRAP=1
 

@@ -566,6 +566,21 @@ pub fn decode_response<T: DeserializeOwned>(
     decode::classify(command, http_status, body, None, 1)
 }
 
+/// Reads a `Retry-After` header value as the client does: delay-seconds, or an
+/// HTTP-date (IMF-fixdate, RFC 850, asctime) measured against `now` (a date in
+/// the past is no wait); anything else is `None`. Never panics, whatever the
+/// bytes (fuzzed by `fuzz/fuzz_targets/retry_after.rs`).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// assert_eq!(vt4g::client::parse_retry_after(b"120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(vt4g::client::parse_retry_after(b"soon", now), None);
+/// ```
+pub fn parse_retry_after(value: &[u8], now: std::time::SystemTime) -> Option<Duration> {
+    decode::parse_retry_after(value, now)
+}
+
 impl Client {
     /// A new [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
