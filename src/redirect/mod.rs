@@ -46,7 +46,8 @@
 //!    identifiers, printable ASCII for the merchant keys, none empty; and
 //!    `fepOrderId` is `{paymentId}_{alphanumeric suffix}` as in the
 //!    reference's example ([`FepOrderIdRule`], configurable).
-//! 3. For every listed parameter, a bounded search looks for another
+//! 3. For every listed parameter, a search bounded in work (every candidate
+//!    value it examines counts against a fixed budget) looks for another
 //!    assignment of values to the received list (one value per name, repeats
 //!    included, every syntax rule and the `fepOrderId` rule holding) that
 //!    concatenates to the same signed bytes but gives that parameter another
@@ -837,6 +838,58 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The CI fuzz smoke's `redirect_verify` timeout (its input, decoded the
+    /// way the fuzz target does): a genuine redirect whose 18-item list mixes
+    /// repeated names and a free-text merchant key. The search counted
+    /// recursion steps but not the lengths each step examined, so one
+    /// `verify` ran for seconds; now every examined length is charged to the
+    /// budget.
+    #[test]
+    fn hostile_signing_order_is_bounded_work() {
+        let sel = b"succe2s.%2EceU";
+        let (payment, fep_order, fep_ref, key1) = (
+            "Ass-000-001",
+            "Ass-000-001_paactikNvs",
+            "UA-000-001",
+            "paaNvs",
+        );
+        let params = [
+            ("status", "failure"),
+            ("actionCode", "confirm_payment"),
+            ("resultCode", "UA-000-001"),
+            ("command", "pay"),
+            ("paymentId", payment),
+            ("fepOrderId", fep_order),
+            ("fepReferenceId", fep_ref),
+            ("merchantRequestKey1", key1),
+        ];
+        let mut order: Vec<&str> = params.iter().map(|(n, _)| *n).collect();
+        for &b in sel.iter().skip(4).take(12) {
+            order.push(params[usize::from(b) % params.len()].0);
+        }
+        let n = order.len();
+        for (i, &b) in sel.iter().skip(4).take(n).enumerate() {
+            order.swap(i, usize::from(b) % n);
+        }
+        let key = Secret::new("fuzzKey");
+        let query = sign_redirect("FuzzCcid", &key, &params, &order).unwrap();
+        let v = RedirectVerifier::new("FuzzCcid", key).unwrap();
+        syntax::EXAMINED.with(|c| c.set(0));
+        match v.verify(query.as_str(), payment) {
+            Ok(r) => assert_eq!(r.payment_id, payment),
+            Err(RedirectError::AmbiguousValue(_)) => {}
+            Err(e) => panic!("genuine redirect refused: {e}"),
+        }
+        let examined = syntax::EXAMINED.with(std::cell::Cell::get);
+        // Nine searches at most, each within its budget, plus the syntax
+        // checks of the received values.
+        let bound = 10 * u64::from(syntax::SEARCH_BUDGET);
+        assert!(
+            examined <= bound,
+            "{examined} lengths examined (bound {bound})"
+        );
     }
 
     #[test]
