@@ -151,6 +151,47 @@ pub enum WebhookCmd {
     /// Report which signing schemes verify a captured webhook.
     #[command(after_help = WEBHOOK_DETECT_AFTER_HELP)]
     DetectScheme(WebhookDetectArgs),
+
+    /// Sign a webhook body with the configured scheme and POST it to a URL (your app).
+    #[command(after_help = WEBHOOK_SEND_AFTER_HELP)]
+    Send(WebhookSendArgs),
+}
+
+const WEBHOOK_SEND_AFTER_HELP: &str = "\
+Needs VT_MERCHANT_CCID and VT_MERCHANT_KEY (or --ccid/--key, unsafe on shared hosts).
+The file's bytes are sent exactly as read, with Content-Type: application/json,
+X-VT-webhook-id (--webhook-id, else a fresh id) and X-VT-Content-hmac computed over those
+bytes with --scheme: what the API (and the simulator) send. Sending the same --webhook-id
+twice is how to test that your receiver handles a redelivery.
+
+Output: {\"status\": HTTP status, \"webhookId\", \"url\", \"body\": the answer's first 4 KiB}.
+Exit codes: 0 answered 2xx, 1 answered otherwise, 2 usage error, 3 no answer.
+
+Example:
+  vt4g webhook send --to http://127.0.0.1:3000/webhooks/vt4g --webhook-id 01HG79DYJS6MJBN8BRS0HAQ38X body.json";
+
+/// `vt4g webhook send`.
+#[derive(Debug, Args)]
+pub struct WebhookSendArgs {
+    /// The receiver's URL (http or https).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+
+    /// The signing scheme.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Literal)]
+    pub scheme: SchemeArg,
+
+    /// The X-VT-webhook-id header value (default: a fresh id).
+    #[arg(long, value_name = "ID")]
+    pub webhook_id: Option<String>,
+
+    /// Seconds to wait for the answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+
+    /// The webhook body; `-` or absent reads stdin.
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
 }
 
 const WEBHOOK_VERIFY_AFTER_HELP: &str = "\
@@ -262,6 +303,80 @@ pub enum SandboxCmd {
     /// Serve the simulator until SIGINT or SIGTERM.
     #[command(after_help = SANDBOX_SERVE_AFTER_HELP)]
     Serve(SandboxServeArgs),
+
+    /// Drive an order of a running simulator into a state (consumer success, failure, cancel,
+    /// provider deregistration) or redeliver a webhook.
+    #[command(after_help = SANDBOX_TRIGGER_AFTER_HELP)]
+    Trigger(SandboxTriggerArgs),
+}
+
+const SANDBOX_TRIGGER_AFTER_HELP: &str = "\
+Talks to the simulator's admin API (/_sandbox/*) at --url (default $VT4G_SANDBOX_URL), the
+address `vt4g sandbox serve` printed. Off loopback the simulator wants its bearer token:
+VT_TOKEN (or --token) is sent as `Authorization: Bearer` when set.
+
+Scenarios (what the reference describes happening outside the API):
+  complete            the consumer completes the payment page (the provider's success; the
+                      amount table may still make it fail), or pays a PayPay charge that
+                      answered UA-U00-001
+  fail                the consumer ends on the provider's failure (the first failure choice of
+                      its result-selection page; PayPay has none: its failures come from the
+                      amount's last digit)
+  cancel              the consumer cancels on the provider's page (UA-CST-002; Merpay UA-CST-001)
+  choose              the result-selection choice --choice NAME (GET /_sandbox/tables lists them)
+  deregister          the provider cancels a subscription's contract (deregistration webhook)
+  redeliver-webhook   the API delivers a webhook again: --webhook-id ID, else the newest
+                      webhook of --payment-id (same id, same body, same signature)
+
+Output: the simulator's JSON answer (for complete/fail/cancel/choose: paymentId, choice, state
+and the signed redirect `location` the consumer's browser would follow).
+Exit codes: 0 done, 1 refused by the simulator (no such order, wrong state, no such choice;
+{\"error\": ...} printed), 2 usage error, 3 simulator not reachable.
+
+Examples:
+  vt4g sandbox trigger complete --url http://127.0.0.1:8080 --payment-id order-42
+  vt4g sandbox trigger choose --choice interruption --payment-id order-43
+  vt4g sandbox trigger redeliver-webhook --payment-id order-42";
+
+/// What `vt4g sandbox trigger` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScenarioArg {
+    /// The consumer completes the payment (or a PayPay UA-U00-001 charge).
+    Complete,
+    /// The consumer ends on the provider's failure.
+    Fail,
+    /// The consumer cancels on the provider's page.
+    Cancel,
+    /// The result-selection choice given with --choice.
+    Choose,
+    /// The provider deregisters a subscription.
+    Deregister,
+    /// The API redelivers a webhook.
+    RedeliverWebhook,
+}
+
+/// `vt4g sandbox trigger`.
+#[derive(Debug, Args)]
+pub struct SandboxTriggerArgs {
+    /// What happens.
+    #[arg(value_enum, value_name = "SCENARIO")]
+    pub scenario: ScenarioArg,
+
+    /// The simulator's root URL (`http://HOST:PORT`, as `sandbox serve` printed it).
+    #[arg(long, value_name = "URL", env = "VT4G_SANDBOX_URL")]
+    pub url: String,
+
+    /// The order (paymentId). Required except for redeliver-webhook with --webhook-id.
+    #[arg(long, value_name = "ID")]
+    pub payment_id: Option<String>,
+
+    /// The result-selection choice (scenario choose).
+    #[arg(long, value_name = "NAME")]
+    pub choice: Option<String>,
+
+    /// The webhook to redeliver (scenario redeliver-webhook).
+    #[arg(long, value_name = "ID")]
+    pub webhook_id: Option<String>,
 }
 
 const SANDBOX_SERVE_AFTER_HELP: &str = "\
@@ -282,6 +397,10 @@ With --fault-rate P > 0, each API request gets an injected fault (500 UA-SYS-003
 429 UA-LMT-001, 406 UA-REQ-005, 503 UA-PRV-999, dropped connection, effect applied then
 connection dropped) with probability P. Without --seed a random seed is chosen and printed to
 stderr, so a run can be replayed.
+
+With --forward-webhooks-to URL every webhook is also delivered to URL (your app), signed and
+retried like the original; each attempt is reported on stderr (`vt4g: --> command paymentId
+[webhookId] URL: status`). Drive orders with `vt4g sandbox trigger`.
 
 Exposure: the simulator binds loopback addresses only. A non-loopback --addr is refused (exit
 2) unless --allow-remote is given; it then prints a warning, and the admin endpoints
@@ -341,6 +460,12 @@ pub struct SandboxServeArgs {
     /// life (memory grows with every order; overrides the three flags above).
     #[arg(long)]
     pub unbounded: bool,
+
+    /// Also deliver every webhook to this URL (your app on this machine), signed and retried
+    /// like the original; each attempt is reported on stderr. The order's own pushUrl still
+    /// gets it too.
+    #[arg(long, value_name = "URL")]
+    pub forward_webhooks_to: Option<String>,
 }
 
 const CALL_AFTER_HELP: &str = "\

@@ -54,8 +54,10 @@ fn run(command: Cmd, creds: &Credentials) -> Result<Outcome, Failure> {
         Cmd::Validate(a) => cmd::validate::run(a),
         Cmd::Webhook(WebhookCmd::Verify(a)) => cmd::webhook::verify(a, creds),
         Cmd::Webhook(WebhookCmd::DetectScheme(a)) => cmd::webhook::detect(a, creds),
+        Cmd::Webhook(WebhookCmd::Send(a)) => cmd::webhook::send(a, creds),
         Cmd::Redirect(RedirectCmd::Verify(a)) => cmd::redirect::verify(a, creds),
         Cmd::Sandbox(SandboxCmd::Serve(a)) => cmd::sandbox::serve(a, creds),
+        Cmd::Sandbox(SandboxCmd::Trigger(a)) => cmd::trigger::run(a, creds),
         Cmd::Call(a) => cmd::call::run(a, creds),
         Cmd::Schema(a) => cmd::schema::run(a),
     }

@@ -535,3 +535,234 @@ fn serve_rejects_a_zero_bound() {
     let r = common::run_args(&["sandbox", "serve", "--max-orders", "0"]);
     assert_eq!(r.code, 2, "{r:?}");
 }
+
+/// One request a [`Receiver`] answered 200: path, headers, body.
+type Received = (String, Vec<(String, String)>, Vec<u8>);
+
+/// A loopback HTTP endpoint (a merchant app): answers every request 200 and
+/// hands it to the test.
+struct Receiver {
+    base: String,
+    rx: std::sync::mpsc::Receiver<Received>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut first = String::new();
+                if reader.read_line(&mut first).is_err() {
+                    continue;
+                }
+                let path = first.split(' ').nth(1).unwrap_or_default().to_owned();
+                let mut headers = Vec::new();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let l = line.trim_end();
+                    if l.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = l.split_once(':') {
+                        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+                    }
+                }
+                let len: usize = headers
+                    .iter()
+                    .find(|(k, _)| k == "content-length")
+                    .map_or(0, |(_, v)| v.parse().unwrap_or(0));
+                let mut body = vec![0; len];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let _ = conn.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                if tx.send((path, headers, body)).is_err() {
+                    return;
+                }
+            }
+        });
+        Receiver { base, rx }
+    }
+
+    /// The next `n` requests (bounded wait: a missing one fails the test), by path.
+    fn take(&self, n: usize) -> Vec<Received> {
+        let mut got: Vec<Received> = (0..n)
+            .map(|i| {
+                self.rx
+                    .recv_timeout(std::time::Duration::from_secs(60))
+                    .unwrap_or_else(|_| {
+                        panic!("request {} of {n} did not arrive within 60 s", i + 1)
+                    })
+            })
+            .collect();
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        got
+    }
+}
+
+fn trigger(server: &Server, args: &[&str]) -> common::Run {
+    let mut c = vt4g();
+    c.args(["sandbox", "trigger"])
+        .args(args)
+        .args(["--url", &server.root]);
+    run(c, b"")
+}
+
+fn verify_webhook(headers: &[(String, String)], body: &[u8]) -> common::Run {
+    let mut c = vt4g();
+    c.env("VT_MERCHANT_CCID", CCID)
+        .env("VT_MERCHANT_KEY", KEY)
+        .args([
+            "webhook",
+            "verify",
+            "--header",
+            header(headers, "x-vt-content-hmac"),
+        ])
+        .args(["--webhook-id", header(headers, "x-vt-webhook-id")]);
+    run(c, body)
+}
+
+/// The developer loop over the real binary: `sandbox serve --forward-webhooks-to`, `sandbox
+/// trigger` (complete, cancel, fail, redeliver-webhook, refusals) and `webhook send`.
+#[test]
+fn dev_loop_trigger_forward_and_send() {
+    let app = Receiver::start();
+    let server = Server::start(&["--forward-webhooks-to", &format!("{}/fwd", app.base)]);
+
+    // PayPay order with a loopback pushUrl; the consumer completes it through `trigger`.
+    let mut body = pay_body("cli_loop_1", "1000");
+    body["control"]["pushUrl"] = json!(format!("{}/push", app.base));
+    let paid = call(&server, &["pay", "--allow-local-urls"], &body);
+    assert_eq!(paid.code, 0, "{paid:?}");
+    let done = trigger(&server, &["complete", "--payment-id", "cli_loop_1"]);
+    assert_eq!(done.code, 0, "{done:?}");
+    let doc = done.json();
+    assert_eq!(doc["choice"], "success");
+    assert_ne!(doc["state"], "awaiting_consumer");
+    let location = doc["location"].as_str().unwrap();
+    assert!(
+        location.starts_with("https://shop.example/ok?"),
+        "{location}"
+    );
+    let mut c = vt4g();
+    c.env("VT_MERCHANT_CCID", CCID)
+        .env("VT_MERCHANT_KEY", KEY)
+        .args([
+            "redirect",
+            "verify",
+            "--expect-payment-id",
+            "cli_loop_1",
+            location,
+        ]);
+    let r = run(c, b"");
+    assert_eq!(r.code, 0, "{r:?}");
+
+    // The webhook reaches pushUrl and, forwarded, the app: same id, same bytes, verifying.
+    let got = app.take(2);
+    assert_eq!((got[0].0.as_str(), got[1].0.as_str()), ("/fwd", "/push"));
+    assert_eq!(got[0].2, got[1].2);
+    let id = header(&got[0].1, "x-vt-webhook-id").to_owned();
+    assert_eq!(id, header(&got[1].1, "x-vt-webhook-id"));
+    let v = verify_webhook(&got[0].1, &got[0].2);
+    assert_eq!(v.code, 0, "{v:?}");
+    assert_eq!(v.json()["paymentId"], "cli_loop_1");
+
+    // A redelivery: the same webhook again, to both.
+    let again = trigger(
+        &server,
+        &["redeliver-webhook", "--payment-id", "cli_loop_1"],
+    );
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.json()["webhookId"], id.as_str());
+    let re = app.take(2);
+    for (_, h, b) in &re {
+        assert_eq!(header(h, "x-vt-webhook-id"), id);
+        assert_eq!(b, &got[0].2);
+    }
+
+    // Docomo's page has a consumer cancel: the redirect goes to cancelUrl, the order fails.
+    let mut dc = pay_body("cli_loop_2", "1000");
+    dc["order"]["payType"] = json!("docomo");
+    let paid = call(&server, &["pay"], &dc);
+    assert_eq!(paid.code, 0, "{paid:?}");
+    let cancel = trigger(&server, &["cancel", "--payment-id", "cli_loop_2"]);
+    assert_eq!(cancel.code, 0, "{cancel:?}");
+    let doc = cancel.json();
+    assert_eq!(doc["choice"], "cancel");
+    assert_eq!(doc["state"], "failed");
+    assert!(doc["location"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://shop.example/cancel?"));
+    // ... and it is finished now.
+    let late = trigger(&server, &["complete", "--payment-id", "cli_loop_2"]);
+    assert_eq!(late.code, 1, "{late:?}");
+    assert!(late.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("not awaiting"));
+
+    // PayPay's page has no failure choice: refused, with where failures come from.
+    let paid = call(&server, &["pay"], &pay_body("cli_loop_3", "1000"));
+    assert_eq!(paid.code, 0, "{paid:?}");
+    let fail = trigger(&server, &["fail", "--payment-id", "cli_loop_3"]);
+    assert_eq!(fail.code, 1, "{fail:?}");
+    assert!(fail.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("last digit"));
+    let unknown = trigger(&server, &["complete", "--payment-id", "no_such_order"]);
+    assert_eq!(unknown.code, 1, "{unknown:?}");
+    let usage = trigger(&server, &["choose", "--payment-id", "cli_loop_3"]);
+    assert_eq!(usage.code, 2, "{usage:?}");
+
+    // `webhook send`: the file's bytes, signed, to the app; the signature verifies.
+    let file = temp_file("send.json", &got[0].2);
+    let mut c = vt4g();
+    c.env("VT_MERCHANT_CCID", CCID)
+        .env("VT_MERCHANT_KEY", KEY)
+        .args(["webhook", "send", "--to", &format!("{}/sent", app.base)])
+        .args(["--webhook-id", "W-SEND-1", file.to_str().unwrap()]);
+    let sent = run(c, b"");
+    std::fs::remove_file(&file).ok();
+    assert_eq!(sent.code, 0, "{sent:?}");
+    assert_eq!(sent.json()["status"], 200);
+    sent.assert_not_leaked(KEY);
+    let got_sent = app.take(1);
+    assert_eq!(got_sent[0].0, "/sent");
+    assert_eq!(header(&got_sent[0].1, "x-vt-webhook-id"), "W-SEND-1");
+    let v = verify_webhook(&got_sent[0].1, &got_sent[0].2);
+    assert_eq!(v.code, 0, "{v:?}");
+
+    let root = server.root.clone();
+    let (code, _, err) = server.terminate();
+    assert_eq!(code, Some(0));
+    assert!(err.contains("forwarding every webhook to"), "{err}");
+    assert!(err.contains(&format!("[{id}]")), "{err}");
+    assert!(!err.contains(KEY));
+
+    // Nothing listens there any more: a transport failure, exit 3.
+    let mut c = vt4g();
+    c.args([
+        "sandbox",
+        "trigger",
+        "complete",
+        "--payment-id",
+        "x",
+        "--url",
+        &root,
+    ]);
+    let gone = run(c, b"");
+    assert_eq!(gone.code, 3, "{gone:?}");
+}

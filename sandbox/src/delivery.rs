@@ -25,12 +25,78 @@ pub(crate) fn with_state<R>(
     r
 }
 
-/// Spawns one task per job; never blocks the caller.
+/// Spawns one task per job (and one per forwarded copy, see
+/// [`crate::Sandbox::forward_webhooks_to`]); never blocks the caller.
 pub(crate) fn spawn_all(shared: &Arc<Shared>, jobs: Vec<WebhookJob>) {
+    let forward = shared.forward.lock().clone();
     for job in jobs {
+        if let Some(f) = &forward {
+            let (shared, f) = (Arc::clone(shared), f.clone());
+            let copy = WebhookJob {
+                url: f.url.clone(),
+                ..job.clone()
+            };
+            tokio::spawn(async move { forward_one(shared, copy, f).await });
+        }
         let shared = Arc::clone(shared);
         tokio::spawn(async move { deliver(shared, job).await });
     }
+}
+
+/// Where every webhook is also delivered, and who hears of each attempt.
+#[derive(Clone)]
+pub(crate) struct Forward {
+    pub(crate) url: String,
+    pub(crate) report: Arc<dyn Fn(&ForwardedAttempt) + Send + Sync>,
+}
+
+/// One delivery attempt of a forwarded copy of a webhook
+/// ([`crate::Sandbox::forward_webhooks_to`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ForwardedAttempt {
+    /// `X-VT-webhook-id` of the webhook.
+    pub webhook_id: String,
+    /// The forwarding URL.
+    pub url: String,
+    /// `transaction.command` and paymentId of the body, when it has them.
+    pub summary: String,
+    /// HTTP status answered, if any.
+    pub status: Option<u16>,
+    /// Transport error, if any.
+    pub error: Option<String>,
+    /// `true` once the retry policy gave up.
+    pub gave_up: bool,
+}
+
+/// The forwarded copy: signed and retried like the original, its attempts
+/// reported to the forwarder instead of the webhook record (so records and
+/// counts stay those of the API's own deliveries).
+async fn forward_one(shared: Arc<Shared>, job: WebhookJob, f: Forward) {
+    let summary = summary(&job.body);
+    run(&shared, &job, |a, s| {
+        (f.report)(&ForwardedAttempt {
+            webhook_id: job.webhook_id.clone(),
+            url: job.url.clone(),
+            summary: summary.clone(),
+            status: a.status,
+            error: a.error,
+            gave_up: s == Some(DeliveryState::Failed),
+        });
+    })
+    .await;
+}
+
+/// `command paymentId` of a webhook body, for reports.
+fn summary(body: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let s = |p: &str| {
+        v.pointer(p)
+            .and_then(|x| x.as_str())
+            .unwrap_or("?")
+            .to_owned()
+    };
+    format!("{} {}", s("/transaction/command"), s("/order/paymentId"))
 }
 
 /// One POST of the webhook, as its delivery record notes it.
@@ -69,47 +135,65 @@ async fn attempt(
 }
 
 async fn deliver(shared: Arc<Shared>, job: WebhookJob) {
-    let record = |a: DeliveryAttempt, s: Option<DeliveryState>| {
+    let delivered = run(&shared, &job, |a, s| {
         shared.state.lock().webhook_attempt(job.index, a, s);
-    };
-    let signature = match vt4g::webhook::sign_webhook(
+    })
+    .await;
+    if delivered && shared.cfg.redeliver_webhooks && !job.redelivery {
+        if let Ok(signature) = sign(&shared, &job) {
+            tokio::time::sleep(shared.cfg.webhook_retry.initial_backoff).await;
+            let a = attempt(&shared, &job, &signature, true).await;
+            shared.state.lock().webhook_attempt(job.index, a, None);
+        }
+    }
+}
+
+fn sign(shared: &Shared, job: &WebhookJob) -> Result<String, String> {
+    vt4g::webhook::sign_webhook(
         shared.cfg.webhook_scheme,
         &shared.cfg.merchant_ccid,
         &shared.cfg.auth_key,
         &job.body,
-    ) {
+    )
+    .map_err(|e| format!("cannot sign: {e}"))
+}
+
+/// Signs and POSTs `job` until it is answered 200 or the retry policy's time
+/// is over, telling `record` of every attempt (with the final state on the
+/// last one). Returns whether it was delivered.
+async fn run(
+    shared: &Shared,
+    job: &WebhookJob,
+    mut record: impl FnMut(DeliveryAttempt, Option<DeliveryState>),
+) -> bool {
+    let signature = match sign(shared, job) {
         Ok(s) => s,
         Err(e) => {
             let a = DeliveryAttempt {
                 status: None,
-                error: Some(format!("cannot sign: {e}")),
-                redelivery: false,
+                error: Some(e),
+                redelivery: job.redelivery,
             };
             record(a, Some(DeliveryState::Failed));
-            return;
+            return false;
         }
     };
     let policy = shared.cfg.webhook_retry;
     let started = Instant::now();
     let mut wait = policy.initial_backoff;
     loop {
-        let a = attempt(&shared, &job, &signature, false).await;
+        let a = attempt(shared, job, &signature, job.redelivery).await;
         if a.status == Some(200) {
             record(a, Some(DeliveryState::Delivered));
-            break;
+            return true;
         }
         if started.elapsed() + wait > policy.max_elapsed {
             record(a, Some(DeliveryState::Failed));
-            return;
+            return false;
         }
         record(a, None);
         tokio::time::sleep(wait).await;
         let next = wait.as_secs_f64() * policy.multiplier.max(1.0);
         wait = Duration::from_secs_f64(next.min(policy.max_backoff.as_secs_f64()));
-    }
-    if shared.cfg.redeliver_webhooks {
-        tokio::time::sleep(policy.initial_backoff).await;
-        let a = attempt(&shared, &job, &signature, true).await;
-        record(a, None);
     }
 }

@@ -37,6 +37,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_sandbox/orders/{payment_id}/deregister", post(deregister))
         .route("/_sandbox/orders/{payment_id}/complete", post(complete))
         .route(
+            "/_sandbox/orders/{payment_id}/consumer",
+            post(consumer_step),
+        )
+        .route("/_sandbox/webhooks/{webhook_id}/redeliver", post(redeliver))
+        .route(
             "/_sandbox/faults",
             post(add_fault).get(list_faults).delete(clear_faults),
         )
@@ -485,6 +490,23 @@ async fn complete(State(sh): State<Arc<Shared>>, Path(pid): Path<String>) -> Res
     admin_result(&sh, |st, ctx, jobs| {
         st.complete_user_paying(ctx, &pid, jobs)
     })
+}
+
+/// `?action=success|failure|cancel|<choice>` (default `success`).
+async fn consumer_step(
+    State(sh): State<Arc<Shared>>,
+    Path(pid): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let action = engine::ConsumerAction::parse(q.get("action").map_or("success", String::as_str));
+    let (ccid, key) = (&sh.cfg.merchant_ccid, &sh.cfg.auth_key);
+    admin_result(&sh, |st, ctx, jobs| {
+        st.consumer_step(ctx, ccid, key, &pid, action, jobs)
+    })
+}
+
+async fn redeliver(State(sh): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    admin_result(&sh, |st, _, jobs| st.redeliver_webhook(&id, jobs))
 }
 
 async fn add_fault(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {

@@ -42,6 +42,7 @@ pub use config::{
     FaultKind, FaultRule, PushUrlPolicy, RandomFaults, RequestLimits, Retention, SandboxConfig,
     WebhookRetryPolicy, DEFAULT_AUTH_KEY, DEFAULT_BEARER_TOKEN, DEFAULT_CCID,
 };
+pub use delivery::ForwardedAttempt;
 pub use engine::{
     DeliveryAttempt, DeliveryState, Effect, Order, OrderKind, OrderState, SandboxStats,
     WebhookRecord, IDEMPOTENCY_TTL,
@@ -91,6 +92,7 @@ impl Sandbox {
             cfg,
             state: Mutex::new(state),
             http,
+            forward: Mutex::new(None),
         });
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stop_rx));
@@ -188,6 +190,54 @@ impl Sandbox {
     /// No such order, or it is not waiting for the consumer.
     pub fn complete_user_paying(&self, payment_id: &str) -> Result<serde_json::Value, String> {
         self.admin(|st, ctx, jobs| st.complete_user_paying(ctx, payment_id, jobs))
+    }
+
+    /// Simulates the consumer on the payment page of an order awaiting them:
+    /// `success`, `failure` (the provider page's first failure choice),
+    /// `cancel` (its consumer-cancel choice) or any choice name of the
+    /// provider's result-selection table. Same state change, webhook and
+    /// signed redirect as opening the page; the JSON has the `choice`, the
+    /// `location` of the redirect (or the `page` text) and the new `state`.
+    /// Same as `POST /_sandbox/orders/{paymentId}/consumer?action=...`.
+    ///
+    /// # Errors
+    /// No such order, it is not awaiting the consumer, or its provider's page
+    /// offers no such choice (the message lists what it offers).
+    pub fn consumer_step(
+        &self,
+        payment_id: &str,
+        action: &str,
+    ) -> Result<serde_json::Value, String> {
+        let (ccid, key) = (&self.shared.cfg.merchant_ccid, &self.shared.cfg.auth_key);
+        let action = engine::ConsumerAction::parse(action);
+        self.admin(|st, ctx, jobs| st.consumer_step(ctx, ccid, key, payment_id, action, jobs))
+    }
+
+    /// Delivers a recorded webhook again: same URL, `X-VT-webhook-id` and
+    /// body (attempts recorded with `redelivery: true`). Same as
+    /// `POST /_sandbox/webhooks/{webhookId}/redeliver`.
+    ///
+    /// # Errors
+    /// No kept webhook record has this id.
+    pub fn redeliver_webhook(&self, webhook_id: &str) -> Result<serde_json::Value, String> {
+        self.admin(|st, _, jobs| st.redeliver_webhook(webhook_id, jobs))
+    }
+
+    /// From now on, every webhook is also delivered to `url` (signed the
+    /// same way, retried with the same policy), like `stripe listen
+    /// --forward-to`: a merchant app on a laptop receives what the order's
+    /// `pushUrl` receives. `report` hears of every attempt of a forwarded
+    /// copy; those attempts are not in [`Sandbox::webhooks`]. `None` stops
+    /// forwarding.
+    pub fn forward_webhooks_to(
+        &self,
+        url: Option<String>,
+        report: impl Fn(&ForwardedAttempt) + Send + Sync + 'static,
+    ) {
+        *self.shared.forward.lock() = url.map(|url| delivery::Forward {
+            url,
+            report: Arc::new(report),
+        });
     }
 
     /// Stops accepting connections, lets open connections finish their

@@ -15,6 +15,8 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     /// Client for webhook delivery.
     pub(crate) http: reqwest::Client,
+    /// Where every webhook is also delivered (`None`: nowhere).
+    pub(crate) forward: Mutex<Option<crate::delivery::Forward>>,
 }
 
 impl Shared {

@@ -4,5 +4,6 @@ pub mod call;
 pub mod redirect;
 pub mod sandbox;
 pub mod schema;
+pub mod trigger;
 pub mod validate;
 pub mod webhook;

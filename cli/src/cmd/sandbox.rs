@@ -73,6 +73,18 @@ pub fn serve(a: SandboxServeArgs, creds: &Credentials) -> Result<Outcome, Failur
         .merchant(ccid, key)
         .webhook_scheme(scheme)
         .retention(retention(&a));
+    let forward = match &a.forward_webhooks_to {
+        Some(u) => Some(
+            url::Url::parse(u)
+                .ok()
+                .filter(|x| matches!(x.scheme(), "http" | "https") && x.host().is_some())
+                .ok_or_else(|| {
+                    Failure::usage(format!("--forward-webhooks-to {u:?} is not an http(s) URL"))
+                })?
+                .to_string(),
+        ),
+        None => None,
+    };
     if a.fault_rate > 0.0 {
         let seed = a
             .seed
@@ -107,6 +119,21 @@ pub fn serve(a: SandboxServeArgs, creds: &Credentials) -> Result<Outcome, Failur
             "vt4g: simulator API at {} (stop with Ctrl-C or SIGTERM)",
             sandbox.base_url()
         );
+        if let Some(url) = forward {
+            eprintln!("vt4g: forwarding every webhook to {url}");
+            sandbox.forward_webhooks_to(Some(url), |f| {
+                let answer = match (&f.status, &f.error) {
+                    (Some(s), _) => s.to_string(),
+                    (None, Some(e)) => e.clone(),
+                    (None, None) => "no answer".to_owned(),
+                };
+                let end = if f.gave_up { " (gave up)" } else { "" };
+                eprintln!(
+                    "vt4g: --> {} [{}] {}: {answer}{end}",
+                    f.summary, f.webhook_id, f.url
+                );
+            });
+        }
         signals.wait().await;
         eprintln!("vt4g: shutting down");
         sandbox.shutdown().await;

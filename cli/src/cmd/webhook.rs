@@ -1,9 +1,9 @@
-//! `vt4g webhook verify` and `vt4g webhook detect-scheme`.
+//! `vt4g webhook verify`, `vt4g webhook detect-scheme` and `vt4g webhook send`.
 
 use serde_json::{json, Value};
 use vt4g::webhook::{detect_scheme, WebhookError, WebhookScheme, WebhookVerifier};
 
-use crate::args::{SchemeArg, WebhookDetectArgs, WebhookVerifyArgs};
+use crate::args::{SchemeArg, WebhookDetectArgs, WebhookSendArgs, WebhookVerifyArgs};
 use crate::io::{read_input, Credentials, Exit, Failure, Outcome};
 
 /// The webhook id used when `--webhook-id` is not given. The id is not covered by the MAC,
@@ -87,4 +87,64 @@ pub fn detect(a: WebhookDetectArgs, creds: &Credentials) -> Result<Outcome, Fail
         Exit::Ok
     };
     Ok(Outcome::new(json!({ "matches": matches }), exit))
+}
+
+/// Runs `vt4g webhook send`: signs the file's bytes as the API would and POSTs them.
+pub fn send(a: WebhookSendArgs, creds: &Credentials) -> Result<Outcome, Failure> {
+    let (ccid, key) = creds.require_ccid_and_key()?;
+    let scheme = WebhookScheme::from(a.scheme);
+    let to = url::Url::parse(&a.to)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| Failure::usage(format!("--to {:?} is not an http(s) URL", a.to)))?;
+    let body = read_input(a.input.as_deref())?;
+    let signature = vt4g::webhook::sign_webhook(scheme, ccid.expose(), &key, &body)
+        .map_err(|e| Failure::usage(format!("cannot sign with these credentials: {e}")))?;
+    let webhook_id = a
+        .webhook_id
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string().to_uppercase());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(std::time::Duration::from_secs(a.timeout))
+            .build()
+            .map_err(|e| Failure::usage(format!("cannot build the HTTP client: {e}")))?;
+        let resp = http
+            .post(to.clone())
+            .header("Content-Type", "application/json")
+            .header("X-VT-webhook-id", &webhook_id)
+            .header("X-VT-Content-hmac", &signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| Failure {
+                exit: Exit::Transport,
+                message: format!(
+                    "{to} did not answer: {}",
+                    if e.is_timeout() {
+                        "timeout"
+                    } else if e.is_connect() {
+                        "connection failed"
+                    } else {
+                        "transport error"
+                    }
+                ),
+            })?;
+        let status = resp.status();
+        let answer = resp.bytes().await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&answer[..answer.len().min(4096)]).into_owned();
+        let exit = if status.is_success() {
+            Exit::Ok
+        } else {
+            Exit::Invalid
+        };
+        Ok(Outcome::new(
+            json!({"status": status.as_u16(), "webhookId": webhook_id, "url": to.as_str(), "body": text}),
+            exit,
+        ))
+    })
 }

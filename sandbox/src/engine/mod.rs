@@ -42,6 +42,7 @@ pub use model::{Order, OrderKind, OrderState};
 pub use state::SandboxStats;
 pub use webhooks::{DeliveryAttempt, DeliveryState, WebhookRecord};
 
+pub(crate) use admin::ConsumerAction;
 pub(crate) use consumer::ConsumerOutcome;
 pub(crate) use idempotency::IdemDecision;
 pub(crate) use reply::{error, Reply};

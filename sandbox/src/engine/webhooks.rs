@@ -19,6 +19,9 @@ pub(crate) struct WebhookJob {
     pub url: String,
     pub webhook_id: String,
     pub body: Bytes,
+    /// A redelivery asked for through the admin API (its attempts are
+    /// recorded with `redelivery: true`).
+    pub redelivery: bool,
 }
 
 /// One delivery attempt of a webhook.
@@ -129,6 +132,7 @@ impl WebhookLog {
             url: url.to_owned(),
             webhook_id,
             body: bytes,
+            redelivery: false,
         });
     }
 
@@ -152,6 +156,24 @@ impl WebhookLog {
                 w.state = s;
             }
         }
+    }
+
+    /// A redelivery job of the newest kept record with this webhook id: the
+    /// same URL, `X-VT-webhook-id` and body bytes.
+    pub(super) fn redelivery(&self, webhook_id: &str) -> Option<WebhookJob> {
+        let (i, rec) = self
+            .recs
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, r)| r.webhook_id == webhook_id)?;
+        Some(WebhookJob {
+            index: self.dropped + i as u64,
+            url: rec.url.clone(),
+            webhook_id: rec.webhook_id.clone(),
+            body: Bytes::from(rec.body.clone().into_bytes()),
+            redelivery: true,
+        })
     }
 
     /// The kept records, oldest first.
